@@ -1,0 +1,303 @@
+/**
+ * Stages: a unit of expensive work declared by its parameters, inputs, code and outputs (as a DVC
+ * stage). Its key is the content hash of those, taken before it runs; an unchanged stage returns
+ * its recorded result without running; outputs land atomically and are recorded in the manifest
+ * only once all of them exist, so an interrupted stage simply runs again.
+ */
+import { existsSync, statSync } from "node:fs";
+import { gitVersion, codeHashes, combinedCodeHash } from "./code-version.js";
+import { canonicalJson, sha256File, sha256Text } from "./hash.js";
+import { verifyArtifact, ArtifactIntegrityError, type ArtifactEntry, type ArtifactKind, type StageRecord } from "./manifest.js";
+import { readNpyHeader, writeNpy, type NpyDtype } from "./npy.js";
+import { writeTable } from "./arrow-table.js";
+import { writeJson, writeJsonl } from "./json-file.js";
+import { writeFileAtomic } from "./atomic-write.js";
+import type { Columns, TableSchema } from "./schema.js";
+import type { Run } from "./run.js";
+
+export interface OutputDecl {
+  readonly path: string;
+  readonly kind: ArtifactKind;
+}
+
+export interface StageSpec<R> {
+  /** Unique within a run ("demo-world", "iter_0/embedding-spectrum"). */
+  readonly name: string;
+  readonly description: string;
+  /** Canonical JSON parameters (part of the key). */
+  readonly params: unknown;
+  /** Run-relative input artifacts (their sha256 is part of the key). */
+  readonly inputs: readonly string[];
+  /** Repo-relative source files or folders whose content is part of the key. */
+  readonly code: readonly string[];
+  readonly outputs: readonly OutputDecl[];
+  run(ctx: StageContext): Promise<R> | R;
+}
+
+export interface OutputMeta {
+  readonly schema?: string | null;
+  readonly rows?: number | null;
+}
+
+export interface StageContext {
+  readonly run: Run;
+  readonly stage: string;
+  abs(rel: string): string;
+  /** Progress/log line for this stage (stderr; notebooks show it under the cell). */
+  log(message: string): void;
+  writeTable(rel: string, schema: TableSchema, cols: Columns): number;
+  writeNpy(rel: string, dtype: NpyDtype, shape: readonly number[], data: ArrayLike<number> | BigInt64Array): void;
+  writeJson(rel: string, value: unknown, meta?: OutputMeta): void;
+  writeJsonl(rel: string, records: Iterable<unknown>): number;
+  writeText(rel: string, text: string, meta?: OutputMeta): void;
+  /** Describe an output written by someone else (a Python job). */
+  describe(rel: string, meta: OutputMeta): void;
+}
+
+export type StageState = "fresh" | "stale" | "missing";
+
+export interface StageStatus {
+  readonly name: string;
+  readonly state: StageState;
+  /** Why it is stale or missing ("params changed: seed", "input data/x.arrow changed", ...). */
+  readonly reasons: readonly string[];
+  readonly key: string | null;
+  readonly record: StageRecord | null;
+}
+
+export interface StageOutcome<R> {
+  readonly name: string;
+  readonly status: "ran" | "cached";
+  readonly result: R;
+  readonly wall_s: number;
+  readonly outputs: readonly ArtifactEntry[];
+  /** Why it ran (empty for cached). */
+  readonly reasons: readonly string[];
+}
+
+export class StageError extends Error {
+  override name = "StageError";
+  constructor(readonly stage: string, message: string, options?: { cause?: unknown }) {
+    super(`stage '${stage}': ${message}`, options);
+  }
+}
+
+interface KeyParts {
+  readonly key: string;
+  readonly params_hash: string;
+  readonly input_hashes: Record<string, string>;
+  readonly code_files: Record<string, string>;
+  readonly code_hash: string;
+}
+
+function inputHash(run: Run, rel: string, stage: string): string {
+  const entry = run.manifest().artifacts[rel];
+  if (entry) {
+    try {
+      verifyArtifact(run.paths.root, entry);
+    } catch (e) {
+      if (e instanceof ArtifactIntegrityError) throw new StageError(stage, `input ${e.message}; re-run stage '${entry.stage}'`, { cause: e });
+      throw e;
+    }
+    return entry.sha256;
+  }
+  const abs = run.paths.abs(rel);
+  if (!existsSync(abs)) throw new StageError(stage, `input ${rel} does not exist and no stage of run '${run.config.run_id}' has produced it`);
+  return sha256File(abs);
+}
+
+export function stageKey(run: Run, spec: StageSpec<unknown>): KeyParts {
+  const params_hash = sha256Text(canonicalJson(spec.params ?? null));
+  const input_hashes: Record<string, string> = {};
+  for (const rel of spec.inputs) input_hashes[rel] = inputHash(run, rel, spec.name);
+  const code_files = codeHashes(spec.code);
+  const code_hash = combinedCodeHash(code_files);
+  const key = sha256Text(canonicalJson({ name: spec.name, params_hash, input_hashes, code_hash }));
+  return { key, params_hash, input_hashes, code_files, code_hash };
+}
+
+/** Fresh, stale (with reasons) or missing — without running anything. */
+export function stageStatus(run: Run, spec: StageSpec<unknown>): StageStatus {
+  const m = run.manifest();
+  const record = m.stages[spec.name] ?? null;
+  let parts: KeyParts;
+  try {
+    parts = stageKey(run, spec);
+  } catch (e) {
+    const reason = e instanceof StageError ? e.message.replace(`stage '${spec.name}': `, "") : (e as Error).message;
+    return { name: spec.name, state: record ? "stale" : "missing", reasons: [reason], key: null, record };
+  }
+  if (!record) return { name: spec.name, state: "missing", reasons: ["never ran"], key: parts.key, record };
+  const reasons = staleReasons(run, spec, record, parts);
+  return { name: spec.name, state: reasons.length ? "stale" : "fresh", reasons, key: parts.key, record };
+}
+
+function staleReasons(run: Run, spec: StageSpec<unknown>, record: StageRecord, parts: KeyParts): string[] {
+  const reasons: string[] = [];
+  if (record.params_hash !== parts.params_hash) reasons.push(`params changed: ${diffParams(record.params, spec.params)}`);
+  for (const [rel, h] of Object.entries(parts.input_hashes)) {
+    const old = record.input_hashes[rel];
+    if (old === undefined) reasons.push(`new input ${rel}`);
+    else if (old !== h) reasons.push(`input ${rel} changed`);
+  }
+  for (const rel of Object.keys(record.input_hashes)) if (!(rel in parts.input_hashes)) reasons.push(`input ${rel} no longer used`);
+  if (record.code_hash !== parts.code_hash) {
+    const changed = Object.keys({ ...record.code_files, ...parts.code_files }).filter((f) => record.code_files[f] !== parts.code_files[f]);
+    reasons.push(`code changed: ${changed.slice(0, 5).join(", ")}${changed.length > 5 ? ` (+${changed.length - 5} more)` : ""}`);
+  }
+  const m = run.manifest();
+  for (const out of spec.outputs) {
+    const entry = m.artifacts[out.path];
+    if (!entry || entry.stage !== spec.name) {
+      reasons.push(`output ${out.path} not recorded`);
+      continue;
+    }
+    try {
+      verifyArtifact(run.paths.root, entry);
+    } catch (e) {
+      if (e instanceof ArtifactIntegrityError) reasons.push(`output ${out.path} ${e.problem}`);
+      else throw e;
+    }
+  }
+  return reasons;
+}
+
+function diffParams(a: unknown, b: unknown): string {
+  if (a && b && typeof a === "object" && typeof b === "object" && !Array.isArray(a)) {
+    const ao = a as Record<string, unknown>;
+    const bo = b as Record<string, unknown>;
+    const keys = [...new Set([...Object.keys(ao), ...Object.keys(bo)])].filter((k) => canonicalJson(ao[k] ?? null) !== canonicalJson(bo[k] ?? null));
+    return keys
+      .slice(0, 4)
+      .map((k) => `${k} ${short(ao[k])} → ${short(bo[k])}`)
+      .join("; ");
+  }
+  return `${short(a)} → ${short(b)}`;
+}
+
+function short(v: unknown): string {
+  const s = v === undefined ? "(unset)" : JSON.stringify(v);
+  return s.length > 40 ? s.slice(0, 37) + "..." : s;
+}
+
+export interface RunStageOptions {
+  readonly force?: boolean;
+  readonly quiet?: boolean;
+}
+
+/** Run a stage unless it is fresh. */
+export async function runStage<R>(run: Run, spec: StageSpec<R>, opts: RunStageOptions = {}): Promise<StageOutcome<R>> {
+  const force = opts.force === true || run.config.force.includes(spec.name) || run.config.force.includes("all");
+  const say = (msg: string) => {
+    if (!opts.quiet) process.stderr.write(`[burnqed] ${msg}\n`);
+  };
+  const status = stageStatus(run, spec);
+  if (status.state === "fresh" && status.record && !force) {
+    const m = run.manifest();
+    const outputs = spec.outputs.map((o) => m.artifacts[o.path]!);
+    say(`${spec.name}: fresh, not run (recorded ${status.record.finished_at}, took ${status.record.wall_s.toFixed(2)} s)`);
+    run.logStage({ stage: spec.name, status: "cached" });
+    return { name: spec.name, status: "cached", result: status.record.result as R, wall_s: 0, outputs, reasons: [] };
+  }
+  const reasons = force ? ["forced"] : status.reasons;
+  say(`${spec.name}: running (${reasons.join("; ")})`);
+  const parts = stageKey(run, spec);
+  const meta = new Map<string, OutputMeta>();
+  const t0 = performance.now();
+  const ctx: StageContext = {
+    run,
+    stage: spec.name,
+    abs: (rel) => run.paths.abs(rel),
+    log: (message) => say(`${spec.name}: ${message}`),
+    writeTable: (rel, schema, cols) => {
+      const rows = writeTable(run.paths.abs(rel), schema, cols);
+      meta.set(rel, { schema: schema.name, rows });
+      return rows;
+    },
+    writeNpy: (rel, dtype, shape, data) => {
+      writeNpy(run.paths.abs(rel), dtype, shape, data);
+      meta.set(rel, { schema: `${dtype}[${shape.join(",")}]`, rows: shape[0] ?? 1 });
+    },
+    writeJson: (rel, value, m) => {
+      writeJson(run.paths.abs(rel), value);
+      meta.set(rel, m ?? { schema: schemaOfJson(value) });
+    },
+    writeJsonl: (rel, records) => {
+      const n = writeJsonl(run.paths.abs(rel), records);
+      meta.set(rel, { rows: n });
+      return n;
+    },
+    writeText: (rel, text, m) => {
+      writeFileAtomic(run.paths.abs(rel), text);
+      meta.set(rel, m ?? {});
+    },
+    describe: (rel, m) => meta.set(rel, m),
+  };
+  let result: R;
+  try {
+    result = await spec.run(ctx);
+  } catch (e) {
+    run.logStage({ stage: spec.name, status: "failed", error: (e as Error).message.slice(0, 500) });
+    if (e instanceof StageError) throw e;
+    throw new StageError(spec.name, (e as Error).message, { cause: e });
+  }
+  const wall_s = (performance.now() - t0) / 1000;
+  const git = gitVersion();
+  const now = new Date().toISOString();
+  const entries: ArtifactEntry[] = [];
+  for (const out of spec.outputs) {
+    const abs = run.paths.abs(out.path);
+    if (!existsSync(abs)) throw new StageError(spec.name, `finished without writing its declared output ${out.path}`);
+    const st = statSync(abs);
+    const m = meta.get(out.path) ?? {};
+    let schema = m.schema ?? null;
+    let rows = m.rows ?? null;
+    if (out.kind === "npy" && schema === null) {
+      const h = readNpyHeader(abs);
+      schema = `${h.dtype}[${h.shape.join(",")}]`;
+      rows = h.n_rows;
+    }
+    entries.push({
+      path: out.path,
+      kind: out.kind,
+      schema,
+      rows,
+      bytes: st.size,
+      sha256: sha256File(abs),
+      mtime_ms: st.mtimeMs,
+      stage: spec.name,
+      params_hash: parts.params_hash,
+      input_hashes: parts.input_hashes,
+      code: { ...git, code_hash: parts.code_hash },
+      wall_s,
+      created_at: now,
+    });
+  }
+  const record: StageRecord = {
+    name: spec.name,
+    key: parts.key,
+    params: spec.params ?? null,
+    params_hash: parts.params_hash,
+    input_hashes: parts.input_hashes,
+    code_files: parts.code_files,
+    code_hash: parts.code_hash,
+    git,
+    outputs: spec.outputs.map((o) => o.path),
+    result: result ?? null,
+    wall_s,
+    finished_at: now,
+  };
+  run.update((m) => ({
+    ...m,
+    artifacts: { ...m.artifacts, ...Object.fromEntries(entries.map((e) => [e.path, e])) },
+    stages: { ...m.stages, [spec.name]: record },
+  }));
+  run.logStage({ stage: spec.name, status: "ran", wall_s });
+  say(`${spec.name}: done in ${wall_s.toFixed(2)} s`);
+  return { name: spec.name, status: "ran", result, wall_s, outputs: entries, reasons };
+}
+
+function schemaOfJson(v: unknown): string | null {
+  if (v && typeof v === "object" && "kind" in v && typeof (v as { kind: unknown }).kind === "string") return (v as { kind: string }).kind;
+  return null;
+}

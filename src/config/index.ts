@@ -1,0 +1,2 @@
+export * from "./run-config.js";
+export * from "./run-paths.js";

@@ -1,0 +1,99 @@
+/**
+ * Run configuration: raw options are normalised once, here, into a frozen config. Unknown keys are
+ * errors, not silently ignored.
+ */
+import { isAbsolute, join, resolve } from "node:path";
+import { repoRoot } from "../util/repo-root.js";
+
+/** Which world a run lives in. */
+export type Profile =
+  | "demo" // seeded synthetic world; GPU and Lean stages take their outputs from it (marked DEMO)
+  | "real"; // a researcher's run on a GPU box with Lean + Mathlib
+
+export const PROFILES: readonly Profile[] = ["demo", "real"];
+
+export interface DemoScale {
+  /** Seed of the synthetic world: same seed → byte-identical artifacts. */
+  readonly seed: number;
+  readonly n_theorems: number;
+  readonly n_search_theorems: number;
+  /** Embedding dimension of the synthetic states (the real model has 4096). */
+  readonly dim: number;
+  readonly n_minif2f: number;
+}
+
+export interface RunConfig {
+  readonly run_id: string;
+  readonly profile: Profile;
+  /** Absolute folder holding every run (default <repo>/runs). */
+  readonly runs_dir: string;
+  /** Absolute folder for rendered reports (default <repo>/reports). */
+  readonly reports_dir: string;
+  readonly demo: DemoScale;
+  /** Stage names to re-run even when fresh (`--force` / BURNQED_FORCE). */
+  readonly force: readonly string[];
+}
+
+export const DEFAULT_DEMO_SCALE: DemoScale = Object.freeze({ seed: 20261127, n_theorems: 400, n_search_theorems: 160, dim: 64, n_minif2f: 244 });
+
+export type RunConfigInput = Partial<{
+  run_id: string;
+  profile: string;
+  runs_dir: string;
+  reports_dir: string;
+  seed: number;
+  n_theorems: number;
+  n_search_theorems: number;
+  dim: number;
+  n_minif2f: number;
+  force: readonly string[] | string;
+}>;
+
+const KEYS = ["run_id", "profile", "runs_dir", "reports_dir", "seed", "n_theorems", "n_search_theorems", "dim", "n_minif2f", "force"];
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Normalise raw options (notebook parameters, CLI flags, env) into a frozen RunConfig. */
+export function normalizeRunConfig(raw: RunConfigInput): RunConfig {
+  for (const k of Object.keys(raw)) {
+    if (!KEYS.includes(k)) throw new ConfigError(`unknown run option '${k}' (known: ${KEYS.join(", ")})`);
+  }
+  const profile = (raw.profile ?? "demo") as Profile;
+  if (!PROFILES.includes(profile)) throw new ConfigError(`profile must be one of ${PROFILES.join(" | ")}, got '${raw.profile}'`);
+  const run_id = raw.run_id ?? (profile === "demo" ? "demo" : "");
+  if (!/^[a-z0-9][a-z0-9._-]{0,63}$/i.test(run_id)) {
+    throw new ConfigError(`run_id must be 1–64 letters, digits, '.', '_' or '-' (starting with a letter or digit), got '${run_id}'`);
+  }
+  const root = repoRoot();
+  const dir = (p: string | undefined, fallback: string) => (p === undefined ? join(root, fallback) : isAbsolute(p) ? p : resolve(root, p));
+  const demo: DemoScale = Object.freeze({
+    seed: int("seed", raw.seed ?? DEFAULT_DEMO_SCALE.seed, 0),
+    n_theorems: int("n_theorems", raw.n_theorems ?? DEFAULT_DEMO_SCALE.n_theorems, 10),
+    n_search_theorems: int("n_search_theorems", raw.n_search_theorems ?? DEFAULT_DEMO_SCALE.n_search_theorems, 4),
+    dim: int("dim", raw.dim ?? DEFAULT_DEMO_SCALE.dim, 8),
+    n_minif2f: int("n_minif2f", raw.n_minif2f ?? DEFAULT_DEMO_SCALE.n_minif2f, 1),
+  });
+  const forceRaw = raw.force ?? [];
+  const force = Object.freeze((typeof forceRaw === "string" ? forceRaw.split(",") : [...forceRaw]).map((s) => s.trim()).filter(Boolean));
+  return Object.freeze({ run_id, profile, runs_dir: dir(raw.runs_dir, "runs"), reports_dir: dir(raw.reports_dir, "reports"), demo, force });
+}
+
+function int(name: string, v: unknown, min: number): number {
+  const n = typeof v === "string" ? Number(v) : v;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < min) throw new ConfigError(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** Run options from the environment (RUN, PROFILE, RUNS_DIR, REPORTS_DIR, SEED, BURNQED_FORCE), as `make reports` passes them. */
+export function runConfigInputFromEnv(env: NodeJS.ProcessEnv = process.env): RunConfigInput {
+  const out: Record<string, unknown> = {};
+  if (env["RUN"]) out["run_id"] = env["RUN"];
+  if (env["PROFILE"]) out["profile"] = env["PROFILE"];
+  if (env["RUNS_DIR"]) out["runs_dir"] = env["RUNS_DIR"];
+  if (env["REPORTS_DIR"]) out["reports_dir"] = env["REPORTS_DIR"];
+  if (env["SEED"]) out["seed"] = Number(env["SEED"]);
+  if (env["BURNQED_FORCE"]) out["force"] = env["BURNQED_FORCE"];
+  return out as RunConfigInput;
+}
