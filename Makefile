@@ -44,7 +44,7 @@ nb-check: $(STAMP)/node
 	@$(NODE) src/cli.ts nb-check
 
 test-py: $(STAMP)/python
-	cd python && "$$(cat ../$(STAMP)/python)" -m unittest discover -s tests -t . -v 2>&1 | tail -n 40; exit $${PIPESTATUS[0]}
+	cd python && "$$(cat ../$(STAMP)/python)" -m unittest discover -s tests -v 2>&1 | tail -n 40; exit $${PIPESTATUS[0]}
 
 test-ts: setup
 	PYTHON="$$(cat $(STAMP)/python)" node --import tsx --test $$(find test -name '*.test.ts' | sort)

@@ -3,7 +3,7 @@
  * renamed over the target. A crash leaves either the old file or the new one, never half of one;
  * leftovers are named `.<name>.partial-<pid>-<n>` so nothing mistakes them for an artifact.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 let counter = 0;
@@ -107,5 +107,23 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Copy a file atomically (temp copy in the target's folder, then rename). */
+export function copyFileAtomic(source: string, target: string): void {
+  mkdirSync(dirname(target), { recursive: true });
+  const temp = partialPath(target);
+  try {
+    copyFileSync(source, temp);
+    const fd = openSync(temp, "r+");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, target);
+  } finally {
+    rmSync(temp, { force: true });
   }
 }

@@ -60,6 +60,8 @@ export function normalizeRunConfig(raw: RunConfigInput): RunConfig {
   for (const k of Object.keys(raw)) {
     if (!KEYS.includes(k)) throw new ConfigError(`unknown run option '${k}' (known: ${KEYS.join(", ")})`);
   }
+  // An empty string (a notebook parameter left at its default) means "use the default".
+  raw = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== "" && v !== undefined)) as RunConfigInput;
   const profile = (raw.profile ?? "demo") as Profile;
   if (!PROFILES.includes(profile)) throw new ConfigError(`profile must be one of ${PROFILES.join(" | ")}, got '${raw.profile}'`);
   const run_id = raw.run_id ?? (profile === "demo" ? "demo" : "");

@@ -21,7 +21,7 @@ test("npy round-trips every supported dtype", () => {
       const back = readNpy(p);
       assert.equal(back.dtype, c.dtype);
       assert.deepEqual(back.shape, [2, 3]);
-      assert.deepEqual(Array.from(back.data as Float32Array), Array.from(c.data));
+      assert.deepEqual(Array.from(back.data as Float32Array), Array.from(c.data as ArrayLike<number>));
     }
     const p = join(dir, "i64.npy");
     writeNpy(p, "int64", [3], [1, -5, 2 ** 40]);
@@ -60,7 +60,7 @@ test("random access and chunked iteration read only the rows asked for", () => {
     const p = join(dir, "m.npy");
     const data = Float32Array.from({ length: 10 * 4 }, (_, i) => i);
     writeNpy(p, "float32", [10, 4], data);
-    assert.deepEqual(Array.from(readNpyRows(p, 7, 2)), [28, 29, 30, 31, 32, 33, 34, 35]);
+    assert.deepEqual(Array.from(readNpyRows(p, 7, 2) as Float32Array), [28, 29, 30, 31, 32, 33, 34, 35]);
     const chunks = [...iterNpyRows(p, 4)].map((c) => [c.start, c.count]);
     assert.deepEqual(chunks, [[0, 4], [4, 4], [8, 2]]);
     assert.throws(() => readNpyRows(p, 9, 2), /rows \[9, 11\) out of range \(file has 10 rows\)/);

@@ -1,0 +1,206 @@
+/**
+ * The `burnqed` command line. Every pipeline stage is also a command (`burnqed stage <name>`).
+ */
+import { readFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { openRun, type Run } from "../artifacts/run.js";
+import { runStage, stageStatus } from "../artifacts/stage.js";
+import { verifyArtifact } from "../artifacts/manifest.js";
+import { exportSchemas } from "../artifacts/schemas.js";
+import { writeFileAtomic } from "../artifacts/atomic-write.js";
+import { normalizeRunConfig, runConfigInputFromEnv, type RunConfigInput } from "../config/run-config.js";
+import { checkNotebookDir, formatViolations } from "../notebooks/nb-check.js";
+import { executeNotebook, notebookCodeHash, planNotebook, NOTEBOOKS } from "../notebooks/execute-notebooks.js";
+import { publishReports } from "../notebooks/publish-reports.js";
+import { formatStatusTable, show } from "../notebooks/show.js";
+import { pipeline } from "../stages/pipeline.js";
+import { repoRoot } from "../util/repo-root.js";
+
+const HELP = `burnqed — the burn-qed v2 lab
+
+Usage: burnqed <command> [options]     (run options come from flags or RUN / PROFILE / RUNS_DIR / SEED env)
+
+  reports [--no-notebooks]   build or reuse the run, execute the notebooks headless, publish the reports
+  status                     every stage of the run: fresh, stale (and why) or missing
+  stage <name> [--force]     run one stage (names: see status)
+  run-all [--force]          run every stage in order in this process (no notebooks)
+  verify [--deep]            check every artifact of the manifest (size+mtime, or full sha256 with --deep)
+  schemas [--out F|--check F]  export the artifact schemas as JSON (for the Python side)
+  nb-check                   notebooks orchestrate: no functions, loops or hard-coded paths
+  help
+
+Run options: --run ID  --profile demo|real  --runs-dir DIR  --reports-dir DIR  --seed N
+`;
+
+interface Args {
+  readonly positional: string[];
+  readonly flags: Map<string, string | true>;
+}
+
+function parseArgs(argv: string[]): Args {
+  const positional: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith("--")) {
+      positional.push(a);
+      continue;
+    }
+    const eq = a.indexOf("=");
+    if (eq > 0) flags.set(a.slice(2, eq), a.slice(eq + 1));
+    else if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith("--") && VALUE_FLAGS.has(a.slice(2))) flags.set(a.slice(2), argv[++i]!);
+    else flags.set(a.slice(2), true);
+  }
+  return { positional, flags };
+}
+
+const VALUE_FLAGS = new Set(["run", "profile", "runs-dir", "reports-dir", "seed", "out", "check"]);
+const RUN_FLAGS: Record<string, keyof RunConfigInput> = { run: "run_id", profile: "profile", "runs-dir": "runs_dir", "reports-dir": "reports_dir", seed: "seed" };
+
+function runFrom(args: Args, extra: Partial<RunConfigInput> = {}): Run {
+  const input: Record<string, unknown> = { ...runConfigInputFromEnv() };
+  for (const [flag, key] of Object.entries(RUN_FLAGS)) {
+    const v = args.flags.get(flag);
+    if (typeof v === "string") input[key] = key === "seed" ? Number(v) : v;
+  }
+  return openRun(normalizeRunConfig({ ...(input as RunConfigInput), ...extra }));
+}
+
+function allowOnly(args: Args, cmd: string, allowed: string[]): void {
+  for (const f of args.flags.keys()) {
+    if (!allowed.includes(f) && !(f in RUN_FLAGS)) throw new Error(`${cmd}: unknown option --${f} (see 'burnqed help')`);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  const cmd = args.positional[0] ?? "help";
+  switch (cmd) {
+    case "help":
+    case "--help":
+      process.stdout.write(HELP);
+      return 0;
+    case "status": {
+      allowOnly(args, cmd, []);
+      const run = runFrom(args);
+      const rows = pipeline(run).map((e) => ({ ...stageStatus(run, e.spec), notebook: e.notebook }));
+      console.log(`run '${run.config.run_id}' (${run.config.profile}) at ${run.paths.root}`);
+      console.log(formatStatusTable(rows));
+      return 0;
+    }
+    case "stage": {
+      allowOnly(args, cmd, ["force"]);
+      const name = args.positional[1];
+      const run = runFrom(args);
+      const entry = pipeline(run).find((e) => e.spec.name === name);
+      if (!entry) throw new Error(`no stage named '${name ?? ""}' (stages: ${pipeline(run).map((e) => e.spec.name).join(", ")})`);
+      show(await runStage(run, entry.spec, { force: args.flags.has("force") }), run);
+      return 0;
+    }
+    case "run-all": {
+      allowOnly(args, cmd, ["force"]);
+      const run = runFrom(args);
+      let ran = 0;
+      for (const e of pipeline(run)) {
+        const o = await runStage(run, e.spec, { force: args.flags.has("force") });
+        if (o.status === "ran") ran++;
+      }
+      console.log(`${ran} stage(s) ran, ${pipeline(run).length - ran} fresh`);
+      return 0;
+    }
+    case "verify": {
+      allowOnly(args, cmd, ["deep"]);
+      const run = runFrom(args);
+      const m = run.manifest();
+      let bad = 0;
+      for (const entry of Object.values(m.artifacts)) {
+        try {
+          verifyArtifact(run.paths.root, entry, { deep: args.flags.has("deep") });
+        } catch (e) {
+          bad++;
+          console.error((e as Error).message);
+        }
+      }
+      console.log(`${Object.keys(m.artifacts).length - bad} artifact(s) ok, ${bad} bad`);
+      return bad ? 1 : 0;
+    }
+    case "schemas": {
+      allowOnly(args, cmd, ["out", "check"]);
+      const text = JSON.stringify(exportSchemas(), null, 2) + "\n";
+      const out = args.flags.get("out");
+      const check = args.flags.get("check");
+      if (typeof check === "string") {
+        const cur = existsSync(check) ? readFileSync(check, "utf8") : "";
+        if (cur !== text) {
+          console.error(`${check} is out of date with src/artifacts/schemas.ts; run: npx tsx src/cli.ts schemas --out ${check}`);
+          return 1;
+        }
+        console.log(`${check} matches src/artifacts/schemas.ts`);
+      } else if (typeof out === "string") writeFileAtomic(out, text);
+      else process.stdout.write(text);
+      return 0;
+    }
+    case "nb-check": {
+      allowOnly(args, cmd, []);
+      const { notebooks, violations } = checkNotebookDir(join(repoRoot(), "notebooks"));
+      if (violations.length) {
+        console.error(formatViolations(violations));
+        console.error(`nb-check: ${violations.length} problem(s) in ${notebooks.length} notebook(s)`);
+        return 1;
+      }
+      console.log(`nb-check: ${notebooks.length} notebooks ok (${notebooks.join(", ")})`);
+      return 0;
+    }
+    case "reports":
+      allowOnly(args, cmd, ["no-notebooks"]);
+      return reports(runFrom(args), !args.flags.has("no-notebooks"));
+    default:
+      process.stderr.write(`burnqed: unknown command '${cmd}'\n\n${HELP}`);
+      return 2;
+  }
+}
+
+async function reports(run: Run, withNotebooks: boolean): Promise<number> {
+  const t0 = performance.now();
+  const startedAt = new Date().toISOString();
+  console.log(`[reports] run '${run.config.run_id}' (profile ${run.config.profile}${run.config.profile === "demo" ? ", DEMO" : ""}) at ${run.paths.root}`);
+  let executed = 0;
+  if (withNotebooks) {
+    const code = notebookCodeHash();
+    for (const nb of NOTEBOOKS) {
+      const plan = planNotebook(run, nb, code);
+      if (!plan.execute) {
+        console.log(`[reports] ${nb}: up to date, not executed`);
+        continue;
+      }
+      console.log(`[reports] ${nb}: executing (${plan.reasons.join("; ")})`);
+      const rec = await executeNotebook(run, nb, plan.key);
+      executed++;
+      console.log(`[reports] ${nb}: executed in ${rec.wall_s.toFixed(1)} s`);
+    }
+  } else {
+    for (const e of pipeline(run)) await runStage(run, e.spec);
+  }
+  const pub = publishReports(run);
+  if (pub.missing.length) console.warn(`[reports] not rendered yet: ${pub.missing.join(", ")}`);
+  const log = stageLogSince(run, startedAt);
+  const ran = log.filter((l) => l.status === "ran").length;
+  const secs = ((performance.now() - t0) / 1000).toFixed(1);
+  if (ran === 0 && executed === 0) {
+    console.log(`[reports] nothing changed: no stage ran, no notebook executed (${pipeline(run).length} stages fresh) — ${secs} s`);
+  } else {
+    console.log(`[reports] ${ran} stage(s) ran, ${log.filter((l) => l.status === "cached").length} cached; ${executed} notebook(s) executed — ${secs} s`);
+  }
+  console.log(`[reports] ${run.paths.reports.dir}: ${pub.copied.length} file(s) updated, ${pub.unchanged.length} unchanged`);
+  return 0;
+}
+
+function stageLogSince(run: Run, since: string): Array<{ status: string; stage: string }> {
+  const p = run.paths.abs("stage_log.jsonl");
+  if (!existsSync(p)) return [];
+  return readFileSync(p, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { at: string; status: string; stage: string })
+    .filter((l) => l.at >= since);
+}

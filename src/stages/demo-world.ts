@@ -1,0 +1,113 @@
+/**
+ * The demo-world stage: generate the seeded synthetic world (src/demo) and write it under
+ * demo/world/ with the same relative layout as a real run, plus the planted values next to it.
+ * GPU/Lean stages of the demo profile copy their outputs from there (stand-in.ts).
+ */
+import { EMBEDDINGS_INDEX, TACTIC_PAIRS, THEOREMS, TRAJECTORIES } from "../artifacts/schemas.js";
+import type { OutputDecl, StageContext, StageSpec } from "../artifacts/stage.js";
+import type { Run } from "../artifacts/run.js";
+import type { Columns } from "../artifacts/schema.js";
+import { ITERS, type IterName } from "../config/run-paths.js";
+import { generateDemoWorld, normalizeDemoParams, type DemoParams, type DemoWorld } from "../demo/index.js";
+
+export const DEMO_WORLD_DIR = "demo/world";
+
+function w(rel: string): string {
+  return `${DEMO_WORLD_DIR}/${rel}`;
+}
+
+export function demoParamsOf(run: Run): DemoParams {
+  const d = run.config.demo;
+  return normalizeDemoParams({ seed: d.seed, n_theorems: d.n_theorems, n_search_theorems: d.n_search_theorems, dim: d.dim, n_minif2f: d.n_minif2f });
+}
+
+function worldOutputs(run: Run): OutputDecl[] {
+  const p = run.paths;
+  const out: OutputDecl[] = [
+    { path: p.demo.params, kind: "json" },
+    { path: p.demo.planted, kind: "json" },
+    { path: w(p.data.theorems), kind: "table" },
+    { path: w(p.data.traced.tactic_pairs), kind: "table" },
+    { path: w(p.iter_1.training_events), kind: "jsonl" },
+  ];
+  for (const it of ITERS) {
+    const ip = p[it];
+    out.push(
+      { path: w(ip.search_trajectories), kind: "table" },
+      { path: w(ip.embeddings.states), kind: "npy" },
+      { path: w(ip.embeddings.goals), kind: "npy" },
+      { path: w(ip.embeddings.goal_index), kind: "npy" },
+      { path: w(ip.embeddings.index), kind: "table" },
+      { path: w(ip.baselines.search_results), kind: "json" },
+    );
+  }
+  return out;
+}
+
+export interface DemoWorldSummary {
+  readonly seed: number;
+  readonly theorems: number;
+  readonly tactic_pairs: number;
+  readonly trajectory_rows: Readonly<Record<IterName, number>>;
+  readonly dim: number;
+}
+
+export function demoWorldStage(run: Run): StageSpec<DemoWorldSummary> {
+  const params = demoParamsOf(run);
+  return {
+    name: "demo/world",
+    description: "generate the seeded synthetic DEMO world (theorems, traces, search trees, embeddings with planted structure)",
+    params,
+    inputs: [],
+    code: ["src/demo", "src/stages/demo-world.ts", "src/artifacts/schemas.ts"],
+    outputs: worldOutputs(run),
+    run(ctx) {
+      if (run.config.profile !== "demo") throw new Error(`the demo world belongs to the demo profile; run '${run.config.run_id}' is '${run.config.profile}'`);
+      const world = generateDemoWorld(params);
+      writeWorld(ctx, run, world, params);
+      return {
+        seed: params.seed,
+        theorems: world.theorems.name.length,
+        tactic_pairs: world.tactic_pairs.theorem_name.length,
+        trajectory_rows: { iter_0: world.iter_0.trajectories.theorem_name.length, iter_1: world.iter_1.trajectories.theorem_name.length },
+        dim: params.dim,
+      };
+    },
+  };
+}
+
+function writeWorld(ctx: StageContext, run: Run, world: DemoWorld, params: DemoParams): void {
+  const p = run.paths;
+  ctx.writeJson(p.demo.params, { kind: "demo_params", ...params });
+  ctx.writeJson(p.demo.planted, { kind: "demo_planted", ...world.planted });
+  ctx.writeTable(w(p.data.theorems), THEOREMS, world.theorems as unknown as Columns);
+  ctx.writeTable(w(p.data.traced.tactic_pairs), TACTIC_PAIRS, world.tactic_pairs as unknown as Columns);
+  ctx.writeJsonl(w(p.iter_1.training_events), world.joint_training_log);
+  for (const it of ITERS) {
+    const ip = p[it];
+    const iw = world[it];
+    const n = iw.trajectories.theorem_name.length;
+    ctx.writeTable(w(ip.search_trajectories), TRAJECTORIES, iw.trajectories as unknown as Columns);
+    ctx.writeNpy(w(ip.embeddings.states), "float32", [n, params.dim], iw.state_embeddings);
+    ctx.writeNpy(w(ip.embeddings.goals), "float32", [iw.goal_embeddings.length / params.dim, params.dim], iw.goal_embeddings);
+    ctx.writeNpy(w(ip.embeddings.goal_index), "int32", [n], iw.goal_index);
+    ctx.writeTable(w(ip.embeddings.index), EMBEDDINGS_INDEX, iw.embeddings_index as unknown as Columns);
+    const tag = it === "iter_0" ? "iter0" : "iter1";
+    ctx.writeJson(w(ip.baselines.search_results), searchResults(world, `${tag}_llm`, `${tag}_llm_ebm`));
+  }
+}
+
+/** The miniF2F summary a real search run writes: proved / total / rate per configuration. */
+function searchResults(world: DemoWorld, llm: string, llmEbm: string): Record<string, unknown> {
+  const values: Record<string, number> = {};
+  const configs = { llm_only: llm, llm_ebm: llmEbm } as const;
+  for (const [key, name] of Object.entries(configs)) {
+    const r = (world.search_results as Record<string, { proved: readonly boolean[] }>)[name];
+    if (!r) throw new Error(`demo world has no search results '${name}'`);
+    const proved = r.proved.filter(Boolean).length;
+    values[`${key}.proved`] = proved;
+    values[`${key}.total`] = r.proved.length;
+    values[`${key}.rate`] = proved / r.proved.length;
+  }
+  return { kind: "search_results", benchmark: "miniF2F v2s test (DEMO stand-in)", values, not_computed: {} };
+}

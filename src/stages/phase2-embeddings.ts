@@ -1,0 +1,98 @@
+/**
+ * Phase 2 stages (plan Tasks 2.1–2.3): embeddings, the variance spectrum (a Python job), plots.
+ */
+import { readTable } from "../artifacts/arrow-table.js";
+import { readJson } from "../artifacts/json-file.js";
+import { readNpy } from "../artifacts/npy.js";
+import { EMBEDDINGS_INDEX, type MetricsFile } from "../artifacts/schemas.js";
+import type { StageSpec } from "../artifacts/stage.js";
+import type { Run } from "../artifacts/run.js";
+import type { IterName } from "../config/run-paths.js";
+import { runJob } from "../jobs/run-job.js";
+import { spectrumPlot } from "../viz/spectrum-plot.js";
+import { renderSvg } from "../viz/render-svg.js";
+import { standInStage, type StandInResult } from "./stand-in.js";
+
+export function embedStage(run: Run, it: IterName): StageSpec<StandInResult> {
+  const e = run.paths[it].embeddings;
+  return standInStage(run, {
+    name: `${it}/embed`,
+    description: `state and root-goal embeddings of every ${it} trajectory row (last content token, max_length 512)`,
+    needs: "a GPU and the merged model",
+    outputs: [
+      { path: e.states, kind: "npy" },
+      { path: e.goals, kind: "npy" },
+      { path: e.goal_index, kind: "npy" },
+      { path: e.index, kind: "table" },
+    ],
+    real_status: "the embedding job is the energy-head issue, not built yet",
+  });
+}
+
+export interface SpectrumParams {
+  readonly chunk_rows: number;
+}
+
+export function spectrumStage(run: Run, it: IterName, params: SpectrumParams = { chunk_rows: 8192 }): StageSpec<Record<string, number>> {
+  const e = run.paths[it].embeddings;
+  const b = run.paths[it].baselines;
+  const rowsFile = `${it}/embeddings/usable_rows.npy`;
+  return {
+    name: `${it}/embedding-spectrum`,
+    description: "covariance eigenvalues of the usable state embeddings (Python job, streamed over row chunks)",
+    params,
+    inputs: [e.states, e.index],
+    code: ["src/stages/phase2-embeddings.ts", "python/burnqed/embedding_spectrum.py", "python/burnqed/events.py", "python/burnqed/atomic_io.py"],
+    outputs: [
+      { path: rowsFile, kind: "npy" },
+      { path: b.spectrum_eigenvalues, kind: "npy" },
+      { path: b.spectrum_metrics, kind: "json" },
+    ],
+    async run(ctx) {
+      // Rows the index marks excluded (terminal nodes, empty text, non-finite, all-zero) are left out.
+      const index = readTable(ctx.abs(e.index), EMBEDDINGS_INDEX);
+      const excluded = index.columns["excluded"]!;
+      const usable: number[] = [];
+      for (let i = 0; i < index.n_rows; i++) if (excluded[i] !== true) usable.push(i);
+      ctx.writeNpy(rowsFile, "int64", [usable.length], usable);
+      ctx.log(`${usable.length} of ${index.n_rows} rows usable (${index.n_rows - usable.length} excluded by the embeddings index)`);
+      const result = await runJob({
+        job: "embedding_spectrum",
+        job_dir: run.paths.job_dir(`${it}-embedding-spectrum`),
+        config: {
+          vectors: ctx.abs(e.states),
+          rows: ctx.abs(rowsFile),
+          out_eigenvalues: ctx.abs(b.spectrum_eigenvalues),
+          out_metrics: ctx.abs(b.spectrum_metrics),
+          chunk_rows: params.chunk_rows,
+        },
+        python_modules: ["numpy"],
+        timeout_s: 3600,
+      });
+      return result.metrics;
+    },
+  };
+}
+
+export function plotsStage(run: Run, it: IterName): StageSpec<{ plots: string[] }> {
+  const b = run.paths[it].baselines;
+  const spectrumSvg = `${b.plots_dir}/${it}_spectrum.svg`;
+  return {
+    name: `${it}/plots`,
+    description: "embedding plots (Task 2.3): eigenvalue spectrum on a log scale",
+    params: {},
+    inputs: [b.spectrum_eigenvalues, b.spectrum_metrics],
+    code: ["src/stages/phase2-embeddings.ts", "src/viz"],
+    outputs: [{ path: spectrumSvg, kind: "svg" }],
+    run(ctx) {
+      const eig = readNpy(ctx.abs(b.spectrum_eigenvalues)).data as Float64Array;
+      const m = readJson<MetricsFile>(ctx.abs(b.spectrum_metrics));
+      const eff = m.values["effective_dimension"];
+      const spec = spectrumPlot(eig, {
+        title: `${it} embedding variance spectrum (effective dimension ${eff === undefined ? "n/a" : eff.toFixed(1)})`,
+      });
+      ctx.writeText(spectrumSvg, renderSvg(spec), { schema: "svg" });
+      return { plots: [spectrumSvg] };
+    },
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * The pipeline: every stage of a run, in order, with the notebook (plan phase) that runs it.
+ * `burnqed status` and `make reports` read it; notebooks call the same stage builders.
+ */
+import type { Run } from "../artifacts/run.js";
+import type { StageSpec } from "../artifacts/stage.js";
+import { demoWorldStage } from "./demo-world.js";
+import { ingestStage, splitFormatStage, traceStage } from "./phase0-data.js";
+import { minif2fStage, searchStage, trajectoryStatsStage } from "./phase1-search.js";
+import { embedStage, plotsStage, spectrumStage } from "./phase2-embeddings.js";
+import { abortCheckStage, jointTrainStage } from "./phase3-joint.js";
+import { baselineReportStage, comparisonReportStage } from "./reports.js";
+
+export const NOTEBOOKS = ["00_data", "01_sft_search", "02_embeddings_ebm", "03_joint", "04_evaluation"] as const;
+export type NotebookName = (typeof NOTEBOOKS)[number];
+
+export interface PipelineEntry {
+  readonly notebook: NotebookName;
+  readonly spec: StageSpec<unknown>;
+}
+
+export function pipeline(run: Run): PipelineEntry[] {
+  const demo = run.config.profile === "demo";
+  const e = (notebook: NotebookName, spec: StageSpec<unknown>): PipelineEntry => ({ notebook, spec });
+  return [
+    ...(demo ? [e("00_data", demoWorldStage(run))] : []),
+    e("00_data", ingestStage(run)),
+    e("00_data", traceStage(run)),
+    e("00_data", splitFormatStage(run)),
+    e("01_sft_search", searchStage(run, "iter_0")),
+    e("01_sft_search", trajectoryStatsStage(run, "iter_0")),
+    e("01_sft_search", minif2fStage(run, "iter_0")),
+    e("02_embeddings_ebm", embedStage(run, "iter_0")),
+    e("02_embeddings_ebm", spectrumStage(run, "iter_0")),
+    e("02_embeddings_ebm", plotsStage(run, "iter_0")),
+    e("02_embeddings_ebm", baselineReportStage(run)),
+    e("03_joint", jointTrainStage(run)),
+    e("03_joint", abortCheckStage(run)),
+    e("04_evaluation", searchStage(run, "iter_1")),
+    e("04_evaluation", trajectoryStatsStage(run, "iter_1")),
+    e("04_evaluation", minif2fStage(run, "iter_1")),
+    e("04_evaluation", embedStage(run, "iter_1")),
+    e("04_evaluation", spectrumStage(run, "iter_1")),
+    e("04_evaluation", plotsStage(run, "iter_1")),
+    e("04_evaluation", comparisonReportStage(run)),
+  ];
+}

@@ -1,0 +1,190 @@
+/**
+ * Report stages: build the report models from artifacts (every number names its source) and
+ * render baseline_report.md (plan Task 2.7) and comparison_report.md (Tasks 4.3–4.5), with HTML.
+ */
+import { copyFileAtomic } from "../artifacts/atomic-write.js";
+import { gitVersion } from "../artifacts/code-version.js";
+import { readJson } from "../artifacts/json-file.js";
+import { EBM_METRIC_KEYS, EMBEDDING_METRIC_KEYS, type MetricsFile } from "../artifacts/schemas.js";
+import type { StageContext, StageSpec } from "../artifacts/stage.js";
+import type { Run } from "../artifacts/run.js";
+import type { IterName } from "../config/run-paths.js";
+import type { DataStats } from "../data/data-stats.js";
+import {
+  notRun,
+  renderBaselineMarkdown,
+  renderComparisonMarkdown,
+  renderHtml,
+  valueCell,
+  type BaselineReportModel,
+  type Cell,
+  type ComparisonReportModel,
+  type ReportHeader,
+  type SearchCells,
+} from "../report/index.js";
+import type { AbortCheck } from "./phase3-joint.js";
+
+/** Why cells of stages that do not exist yet read "not run". */
+export const NOT_BUILT = {
+  embedding_metrics: "embedding metrics stage not built yet (Phase 2 analytics)",
+  ebm: "energy head training and EBM metrics not built yet (energy-head work)",
+  sft: "SFT training not built yet",
+  config_b_search: "miniF2F search with the config-B head not built yet",
+} as const;
+
+const REPORT_CODE = ["src/stages/reports.ts", "src/report", "src/data/data-stats.ts"];
+
+function header(run: Run, ctx: StageContext, title: string, inputs: readonly string[]): ReportHeader {
+  const m = run.manifest();
+  const g = gitVersion();
+  return {
+    title,
+    run_id: run.config.run_id,
+    profile: run.config.profile,
+    code_version: { git_commit: g.git_commit, dirty: g.dirty },
+    generated_at: new Date().toISOString(),
+    artifacts_read: inputs.filter((p) => !p.endsWith(".svg")).map((p) => ({ path: p, sha256: m.artifacts[p]?.sha256 ?? "(not in manifest)" })),
+  };
+}
+
+function metricsOf(ctx: StageContext, rel: string): MetricsFile {
+  return readJson<MetricsFile>(ctx.abs(rel));
+}
+
+function cellFrom(file: MetricsFile, rel: string, key: string, missing: string): Cell {
+  const v = file.values[key];
+  if (v !== undefined) return valueCell(v, rel);
+  return notRun(file.not_computed[key] ?? missing);
+}
+
+function searchCells(file: MetricsFile, rel: string, config: "llm_only" | "llm_ebm"): SearchCells {
+  const why = `${config} missing from ${rel}`;
+  return {
+    proved: cellFrom(file, rel, `${config}.proved`, why),
+    total: cellFrom(file, rel, `${config}.total`, why),
+    rate: cellFrom(file, rel, `${config}.rate`, why),
+  };
+}
+
+function embeddingCells(spectrum: MetricsFile, rel: string): BaselineReportModel["embedding"] {
+  const out = {} as Record<(typeof EMBEDDING_METRIC_KEYS)[number], Cell>;
+  for (const k of EMBEDDING_METRIC_KEYS) out[k] = cellFrom(spectrum, rel, k, NOT_BUILT.embedding_metrics);
+  return out;
+}
+
+function demoNotes(run: Run): string[] {
+  if (run.config.profile !== "demo") return [];
+  return [
+    "DEMO: theorems, traced pairs, search trees, miniF2F outcomes, embeddings and the joint-training log are synthetic stand-ins from the seeded demo world (they need Lean, a GPU or downloads).",
+    "Computed for real on them: split/format and data stats, trajectory stats, the covariance spectrum (Python job), plots, abort-rule checks and these reports.",
+  ];
+}
+
+function baselineInputs(run: Run): string[] {
+  const it = run.paths.iter_0;
+  return [run.paths.data.traced.stats, it.baselines.spectrum_metrics, it.baselines.search_results, `${it.baselines.plots_dir}/iter_0_spectrum.svg`];
+}
+
+export function baselineReportStage(run: Run): StageSpec<{ report: string }> {
+  const it = run.paths.iter_0;
+  const md = it.baselines.report;
+  const html = md.replace(/\.md$/, ".html");
+  const inputs = baselineInputs(run);
+  return {
+    name: "iter_0/baseline-report",
+    description: "render baseline_report.md (plan Task 2.7) from the iter_0 artifacts",
+    params: { profile: run.config.profile, not_built: NOT_BUILT },
+    inputs,
+    code: REPORT_CODE,
+    outputs: [
+      { path: md, kind: "markdown" },
+      { path: html, kind: "html" },
+    ],
+    run(ctx) {
+      const stats = readJson<DataStats>(ctx.abs(run.paths.data.traced.stats));
+      const statsRel = run.paths.data.traced.stats;
+      const spectrum = metricsOf(ctx, it.baselines.spectrum_metrics);
+      const search = metricsOf(ctx, it.baselines.search_results);
+      const src = stats.details.sources;
+      const share = (s: string): Cell => (src[s] ? valueCell(src[s]!.pair_fraction, statsRel, "pct") : notRun(`no ${s} pairs in ${statsRel}`));
+      const ebm = {} as Record<(typeof EBM_METRIC_KEYS)[number], Cell>;
+      for (const k of EBM_METRIC_KEYS) ebm[k] = notRun(NOT_BUILT.ebm);
+      const model: BaselineReportModel = {
+        header: header(run, ctx, "v2 Iter 0 Baseline Report", inputs),
+        data: {
+          sft_pairs_train: valueCell(stats.values.sft_pairs_train, statsRel, "int"),
+          sft_pairs_val: valueCell(stats.values.sft_pairs_val, statsRel, "int"),
+          contrastive_theorems: valueCell(stats.values.contrastive_theorems, statsRel, "int"),
+          source_breakdown: { workbook: share("workbook"), numinamath: share("numinamath") },
+        },
+        embedding: embeddingCells(spectrum, it.baselines.spectrum_metrics),
+        ebm,
+        search: { llm_only: searchCells(search, it.baselines.search_results, "llm_only"), llm_ebm: searchCells(search, it.baselines.search_results, "llm_ebm") },
+        plots: [{ title: "Eigenvalue spectrum (log scale)", svg_relpath: "plots/iter_0_spectrum.svg", caption: "Covariance eigenvalues of the iter_0 state embeddings, descending (Task 2.3)." }],
+        notes: demoNotes(run),
+      };
+      const text = renderBaselineMarkdown(model);
+      ctx.writeText(md, text, { schema: "baseline_report" });
+      ctx.writeText(html, renderHtml(text, { title: model.header.title, demo: run.config.profile === "demo" }), { schema: "baseline_report" });
+      return { report: md };
+    },
+  };
+}
+
+function rateCell(file: MetricsFile, rel: string, config: string): Cell {
+  return cellFrom(file, rel, `${config}.rate`, `${config}.rate missing from ${rel}`);
+}
+
+export function comparisonReportStage(run: Run): StageSpec<{ report: string }> {
+  const p = run.paths;
+  const md = p.iter_1.comparison_report;
+  const html = md.replace(/\.md$/, ".html");
+  const plotsDir = `${p.iter_1.analysis_dir}/plots`;
+  const plot = (it: IterName) => `${p[it].baselines.plots_dir}/${it}_spectrum.svg`;
+  const inputs = [p.iter_0.baselines.search_results, p.iter_1.baselines.search_results, p.iter_0.baselines.spectrum_metrics, p.iter_1.baselines.spectrum_metrics, p.iter_1.abort_check, plot("iter_0"), plot("iter_1")];
+  return {
+    name: "comparison-report",
+    description: "render comparison_report.md (plan Tasks 4.3–4.5 and Success Metrics) from iter_0 and iter_1 artifacts",
+    params: { profile: run.config.profile, not_built: NOT_BUILT },
+    inputs,
+    code: REPORT_CODE,
+    outputs: [
+      { path: md, kind: "markdown" },
+      { path: html, kind: "html" },
+      { path: `${plotsDir}/iter_0_spectrum.svg`, kind: "svg" },
+      { path: `${plotsDir}/iter_1_spectrum.svg`, kind: "svg" },
+    ],
+    run(ctx) {
+      const s0 = metricsOf(ctx, p.iter_0.baselines.search_results);
+      const s1 = metricsOf(ctx, p.iter_1.baselines.search_results);
+      const abort = readJson<AbortCheck>(ctx.abs(p.iter_1.abort_check));
+      const emb = notRun(NOT_BUILT.embedding_metrics);
+      const ebm = notRun(NOT_BUILT.ebm);
+      const model: ComparisonReportModel = {
+        header: header(run, ctx, "v2 Iter 1 Comparison Report (A/B/C)", inputs),
+        configs: {
+          A: { centroid_l2: emb, linear_probe_acc: emb, rank1_accuracy: ebm, rank1_d4_plus: ebm, sibling_discrimination: ebm, minif2f_rate: rateCell(s0, p.iter_0.baselines.search_results, "llm_ebm") },
+          B: { centroid_l2: emb, linear_probe_acc: emb, rank1_accuracy: ebm, rank1_d4_plus: ebm, sibling_discrimination: ebm, minif2f_rate: notRun(NOT_BUILT.config_b_search) },
+          C: { centroid_l2: emb, linear_probe_acc: emb, rank1_accuracy: ebm, rank1_d4_plus: ebm, sibling_discrimination: ebm, minif2f_rate: rateCell(s1, p.iter_1.baselines.search_results, "llm_ebm") },
+        },
+        llm_only_rate: { iter_0: rateCell(s0, p.iter_0.baselines.search_results, "llm_only"), iter_1: rateCell(s1, p.iter_1.baselines.search_results, "llm_only") },
+        sft_val_loss: { iter_0: notRun(NOT_BUILT.sft), iter_1: notRun(NOT_BUILT.sft) },
+        abort_checks: { source: p.iter_1.abort_check, rules: abort.rules.map((r) => ({ id: r.id, description: r.description, fired: r.fired, ...(r.step !== undefined ? { step: r.step } : {}), ...(r.value !== undefined ? { value: r.value } : {}) })) },
+        plots: (["iter_0", "iter_1"] as const).map((it) => ({
+          title: `${it} eigenvalue spectrum (log scale)`,
+          svg_relpath: `plots/${it}_spectrum.svg`,
+          caption: `Covariance eigenvalues of the ${it} state embeddings.`,
+        })),
+        notes: demoNotes(run),
+      };
+      for (const it of ["iter_0", "iter_1"] as const) {
+        copyFileAtomic(ctx.abs(plot(it)), ctx.abs(`${plotsDir}/${it}_spectrum.svg`));
+        ctx.describe(`${plotsDir}/${it}_spectrum.svg`, { schema: "svg" });
+      }
+      const text = renderComparisonMarkdown(model);
+      ctx.writeText(md, text, { schema: "comparison_report" });
+      ctx.writeText(html, renderHtml(text, { title: model.header.title, demo: run.config.profile === "demo" }), { schema: "comparison_report" });
+      return { report: md };
+    },
+  };
+}
