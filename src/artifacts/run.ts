@@ -36,7 +36,7 @@ export function openRun(input: RunConfigInput | RunConfig = {}): Run {
     );
   }
   if (!existing) updateManifest(paths.manifest, paths.manifest_lock, init, (m) => m);
-  const logPath = paths.abs("stage_log.jsonl");
+  const logPath = paths.stage_log;
   return {
     config,
     paths,

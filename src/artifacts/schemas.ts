@@ -143,6 +143,15 @@ export function exportSchemas(): Record<string, unknown> {
     generated_by: "src/artifacts/schemas.ts (npx burnqed schemas --out python/burnqed/schemas.json)",
     tables: Object.fromEntries(TABLE_SCHEMAS.map((s) => [s.name, s])),
     metrics: { embedding: EMBEDDING_METRIC_KEYS, ebm: EBM_METRIC_KEYS },
+    metrics_file: {
+      description: "Every metrics JSON artifact: a value that could not be computed is absent from values and present in not_computed with its reason.",
+      fields: {
+        kind: "string: what produced it (embedding_spectrum, data_stats, ...)",
+        values: "object: metric name -> finite number",
+        not_computed: "object: metric name -> reason (e.g. 'not enough data: n=12')",
+        details: "object, optional: anything else (histograms, counts)",
+      },
+    },
     labels: LABELS,
     sources: SOURCES,
   };

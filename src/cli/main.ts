@@ -196,7 +196,7 @@ async function reports(run: Run, withNotebooks: boolean): Promise<number> {
 }
 
 function stageLogSince(run: Run, since: string): Array<{ status: string; stage: string }> {
-  const p = run.paths.abs("stage_log.jsonl");
+  const p = run.paths.stage_log;
   if (!existsSync(p)) return [];
   return readFileSync(p, "utf8")
     .split("\n")

@@ -15,7 +15,15 @@ export interface IterPaths {
   /** Metric events of this iteration's training run (JSON lines, the job event format). */
   readonly training_events: string;
   readonly search_trajectories: string;
-  readonly embeddings: { readonly states: string; readonly goals: string; readonly goal_index: string; readonly index: string };
+  readonly trajectory_stats: string;
+  readonly embeddings: {
+    readonly states: string;
+    readonly goals: string;
+    readonly goal_index: string;
+    readonly index: string;
+    /** int64 rows of `states` that the index does not exclude. */
+    readonly usable_rows: string;
+  };
   readonly ebm: { readonly dir: string; readonly head_pt: string; readonly head_onnx: string; readonly energies: string };
   readonly baselines: {
     readonly dir: string;
@@ -25,6 +33,7 @@ export interface IterPaths {
     readonly spectrum_metrics: string;
     readonly search_results: string;
     readonly plots_dir: string;
+    readonly spectrum_plot: string;
     readonly report: string;
   };
 }
@@ -35,7 +44,14 @@ export interface RunPaths {
   readonly manifest: string;
   readonly manifest_lock: string;
   readonly jobs_dir: string;
-  readonly demo: { readonly params: string; readonly planted: string };
+  readonly demo: {
+    readonly params: string;
+    readonly planted: string;
+    /** Root of the synthetic world: it holds files at the same relative paths as a real run. */
+    readonly world_dir: string;
+    /** Where the demo world keeps its stand-in for the run artifact `rel`. */
+    world(rel: string): string;
+  };
   readonly data: {
     readonly workbook_dir: string;
     readonly numinamath_dir: string;
@@ -54,6 +70,8 @@ export interface RunPaths {
   readonly iter_1: IterPaths & {
     readonly config_b_dir: string;
     readonly analysis_dir: string;
+    /** Plots the comparison report embeds (copies, so the report folder is self-contained). */
+    readonly analysis_plots_dir: string;
     readonly comparison_report: string;
     readonly abort_check: string;
   };
@@ -67,6 +85,8 @@ export interface RunPaths {
     readonly notebook_records: string;
   };
   abs(rel: string): string;
+  /** Append-only log of stage runs (ran / cached / failed), one JSON line each. */
+  readonly stage_log: string;
   /** Job working folder (config.json, events.jsonl, stderr.log). */
   job_dir(name: string): string;
 }
@@ -79,11 +99,13 @@ function iterPaths(it: IterName): IterPaths {
     model_dir: `${it}/model`,
     training_events: `${it}/model/training_events.jsonl`,
     search_trajectories: `${it}/trajectories/search_iter${n}.arrow`,
+    trajectory_stats: `${it}/trajectories/trajectory_stats.json`,
     embeddings: {
       states: `${it}/embeddings/state_embeddings.npy`,
       goals: `${it}/embeddings/goal_embeddings.npy`,
       goal_index: `${it}/embeddings/goal_index.npy`,
       index: `${it}/embeddings/embeddings_index.arrow`,
+      usable_rows: `${it}/embeddings/usable_rows.npy`,
     },
     ebm: { dir: `${it}/ebm`, head_pt: `${it}/ebm/goal_conditioned_head.pt`, head_onnx: `${it}/ebm/goal_conditioned_head.onnx`, energies: `${it}/ebm/energies.npy` },
     baselines: {
@@ -94,6 +116,7 @@ function iterPaths(it: IterName): IterPaths {
       spectrum_metrics: `${b}/spectrum_metrics.json`,
       search_results: `${b}/search_results.json`,
       plots_dir: `${b}/plots`,
+      spectrum_plot: `${b}/plots/${it}_spectrum.svg`,
       report: `${b}/baseline_report.md`,
     },
   };
@@ -107,7 +130,7 @@ export function runPaths(config: RunConfig): RunPaths {
     manifest: join(root, "manifest.json"),
     manifest_lock: join(root, ".manifest.lock"),
     jobs_dir: join(root, "jobs"),
-    demo: { params: "demo/params.json", planted: "demo/planted.json" },
+    demo: { params: "demo/params.json", planted: "demo/planted.json", world_dir: "demo/world", world: (rel: string) => `demo/world/${rel}` },
     data: {
       workbook_dir: "data/workbook",
       numinamath_dir: "data/numinamath",
@@ -127,6 +150,7 @@ export function runPaths(config: RunConfig): RunPaths {
       ...iterPaths("iter_1"),
       config_b_dir: "iter_1/baselines/config_B_frozen_ebm",
       analysis_dir: "iter_1/analysis",
+      analysis_plots_dir: "iter_1/analysis/plots",
       comparison_report: "iter_1/analysis/comparison_report.md",
       abort_check: "iter_1/analysis/abort_check.json",
     },
@@ -139,6 +163,7 @@ export function runPaths(config: RunConfig): RunPaths {
       notebook_records: join(reportsDir, "notebooks", "executions.json"),
     },
     abs: (rel: string) => join(root, rel),
+    stage_log: join(root, "stage_log.jsonl"),
     job_dir: (name: string) => join(root, "jobs", name),
   };
 }

@@ -10,13 +10,15 @@ export interface TrajectoryStats {
   readonly values: {
     readonly theorems: number;
     readonly proved: number;
-    readonly proved_rate: number;
+    /** Absent (see not_computed) when no theorem was searched. */
+    readonly proved_rate?: number;
     readonly states: number;
     readonly positive: number;
     readonly negative: number;
     readonly unknown: number;
     readonly terminal: number;
-    readonly fraction_depth4plus: number;
+    /** Absent (see not_computed) when there are no states. */
+    readonly fraction_depth4plus?: number;
     readonly max_depth: number;
   };
   readonly not_computed: Record<string, string>;
@@ -51,19 +53,21 @@ export function trajectoryStats(cols: Readonly<Record<string, ArrayLike<CellValu
     byLabel[l] = (byLabel[l] ?? 0) + 1;
   }
   const not_computed: Record<string, string> = {};
-  if (n === 0) not_computed["fraction_depth4plus"] = "not enough data: n=0";
+  if (n === 0) {
+    not_computed["fraction_depth4plus"] = "not enough data: n=0 states";
+    not_computed["proved_rate"] = "not enough data: n=0 theorems";
+  }
   return {
     kind: "trajectory_stats",
     values: {
       theorems: theorems.size,
       proved: proved.size,
-      proved_rate: theorems.size ? proved.size / theorems.size : 0,
+      ...(n > 0 ? { proved_rate: proved.size / theorems.size, fraction_depth4plus: deep / n } : {}),
       states: n,
       positive: byLabel["positive"] ?? 0,
       negative: byLabel["negative"] ?? 0,
       unknown: byLabel["unknown"] ?? 0,
       terminal,
-      fraction_depth4plus: n ? deep / n : 0,
       max_depth: maxDepth,
     },
     not_computed,

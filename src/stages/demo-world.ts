@@ -10,12 +10,6 @@ import type { Columns } from "../artifacts/schema.js";
 import { ITERS, type IterName } from "../config/run-paths.js";
 import { generateDemoWorld, normalizeDemoParams, type DemoParams, type DemoWorld } from "../demo/index.js";
 
-export const DEMO_WORLD_DIR = "demo/world";
-
-function w(rel: string): string {
-  return `${DEMO_WORLD_DIR}/${rel}`;
-}
-
 export function demoParamsOf(run: Run): DemoParams {
   const d = run.config.demo;
   return normalizeDemoParams({ seed: d.seed, n_theorems: d.n_theorems, n_search_theorems: d.n_search_theorems, dim: d.dim, n_minif2f: d.n_minif2f });
@@ -23,6 +17,7 @@ export function demoParamsOf(run: Run): DemoParams {
 
 function worldOutputs(run: Run): OutputDecl[] {
   const p = run.paths;
+  const w = p.demo.world;
   const out: OutputDecl[] = [
     { path: p.demo.params, kind: "json" },
     { path: p.demo.planted, kind: "json" },
@@ -78,6 +73,7 @@ export function demoWorldStage(run: Run): StageSpec<DemoWorldSummary> {
 
 function writeWorld(ctx: StageContext, run: Run, world: DemoWorld, params: DemoParams): void {
   const p = run.paths;
+  const w = p.demo.world;
   ctx.writeJson(p.demo.params, { kind: "demo_params", ...params });
   ctx.writeJson(p.demo.planted, { kind: "demo_planted", ...world.planted });
   ctx.writeTable(w(p.data.theorems), THEOREMS, world.theorems as unknown as Columns);

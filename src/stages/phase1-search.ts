@@ -31,7 +31,7 @@ export function minif2fStage(run: Run, it: IterName): StageSpec<StandInResult> {
 
 export function trajectoryStatsStage(run: Run, it: IterName): StageSpec<TrajectoryStats["values"]> {
   const src = run.paths[it].search_trajectories;
-  const out = src.replace(/[^/]+$/, "trajectory_stats.json");
+  const out = run.paths[it].trajectory_stats;
   return {
     name: `${it}/trajectory-stats`,
     description: "proved/failed counts, labels and depth distribution of the search trajectories",

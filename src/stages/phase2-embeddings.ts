@@ -36,7 +36,7 @@ export interface SpectrumParams {
 export function spectrumStage(run: Run, it: IterName, params: SpectrumParams = { chunk_rows: 8192 }): StageSpec<Record<string, number>> {
   const e = run.paths[it].embeddings;
   const b = run.paths[it].baselines;
-  const rowsFile = `${it}/embeddings/usable_rows.npy`;
+  const rowsFile = e.usable_rows;
   return {
     name: `${it}/embedding-spectrum`,
     description: "covariance eigenvalues of the usable state embeddings (Python job, streamed over row chunks)",
@@ -76,7 +76,7 @@ export function spectrumStage(run: Run, it: IterName, params: SpectrumParams = {
 
 export function plotsStage(run: Run, it: IterName): StageSpec<{ plots: string[] }> {
   const b = run.paths[it].baselines;
-  const spectrumSvg = `${b.plots_dir}/${it}_spectrum.svg`;
+  const spectrumSvg = b.spectrum_plot;
   return {
     name: `${it}/plots`,
     description: "embedding plots (Task 2.3): eigenvalue spectrum on a log scale",

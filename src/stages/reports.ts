@@ -2,6 +2,7 @@
  * Report stages: build the report models from artifacts (every number names its source) and
  * render baseline_report.md (plan Task 2.7) and comparison_report.md (Tasks 4.3–4.5), with HTML.
  */
+import { posix } from "node:path";
 import { copyFileAtomic } from "../artifacts/atomic-write.js";
 import { gitVersion } from "../artifacts/code-version.js";
 import { readJson } from "../artifacts/json-file.js";
@@ -82,7 +83,7 @@ function demoNotes(run: Run): string[] {
 
 function baselineInputs(run: Run): string[] {
   const it = run.paths.iter_0;
-  return [run.paths.data.traced.stats, it.baselines.spectrum_metrics, it.baselines.search_results, `${it.baselines.plots_dir}/iter_0_spectrum.svg`];
+  return [run.paths.data.traced.stats, it.baselines.spectrum_metrics, it.baselines.search_results, it.baselines.spectrum_plot];
 }
 
 export function baselineReportStage(run: Run): StageSpec<{ report: string }> {
@@ -120,7 +121,7 @@ export function baselineReportStage(run: Run): StageSpec<{ report: string }> {
         embedding: embeddingCells(spectrum, it.baselines.spectrum_metrics),
         ebm,
         search: { llm_only: searchCells(search, it.baselines.search_results, "llm_only"), llm_ebm: searchCells(search, it.baselines.search_results, "llm_ebm") },
-        plots: [{ title: "Eigenvalue spectrum (log scale)", svg_relpath: "plots/iter_0_spectrum.svg", caption: "Covariance eigenvalues of the iter_0 state embeddings, descending (Task 2.3)." }],
+        plots: [{ title: "Eigenvalue spectrum (log scale)", svg_relpath: posix.relative(posix.dirname(md), it.baselines.spectrum_plot), caption: "Covariance eigenvalues of the iter_0 state embeddings, descending (Task 2.3)." }],
         notes: demoNotes(run),
       };
       const text = renderBaselineMarkdown(model);
@@ -139,8 +140,9 @@ export function comparisonReportStage(run: Run): StageSpec<{ report: string }> {
   const p = run.paths;
   const md = p.iter_1.comparison_report;
   const html = md.replace(/\.md$/, ".html");
-  const plotsDir = `${p.iter_1.analysis_dir}/plots`;
-  const plot = (it: IterName) => `${p[it].baselines.plots_dir}/${it}_spectrum.svg`;
+  const plotsDir = p.iter_1.analysis_plots_dir;
+  const plot = (it: IterName) => p[it].baselines.spectrum_plot;
+  const copyOf = (it: IterName) => posix.join(plotsDir, posix.basename(plot(it)));
   const inputs = [p.iter_0.baselines.search_results, p.iter_1.baselines.search_results, p.iter_0.baselines.spectrum_metrics, p.iter_1.baselines.spectrum_metrics, p.iter_1.abort_check, plot("iter_0"), plot("iter_1")];
   return {
     name: "comparison-report",
@@ -151,8 +153,8 @@ export function comparisonReportStage(run: Run): StageSpec<{ report: string }> {
     outputs: [
       { path: md, kind: "markdown" },
       { path: html, kind: "html" },
-      { path: `${plotsDir}/iter_0_spectrum.svg`, kind: "svg" },
-      { path: `${plotsDir}/iter_1_spectrum.svg`, kind: "svg" },
+      { path: copyOf("iter_0"), kind: "svg" },
+      { path: copyOf("iter_1"), kind: "svg" },
     ],
     run(ctx) {
       const s0 = metricsOf(ctx, p.iter_0.baselines.search_results);
@@ -172,14 +174,14 @@ export function comparisonReportStage(run: Run): StageSpec<{ report: string }> {
         abort_checks: { source: p.iter_1.abort_check, rules: abort.rules.map((r) => ({ id: r.id, description: r.description, fired: r.fired, ...(r.step !== undefined ? { step: r.step } : {}), ...(r.value !== undefined ? { value: r.value } : {}) })) },
         plots: (["iter_0", "iter_1"] as const).map((it) => ({
           title: `${it} eigenvalue spectrum (log scale)`,
-          svg_relpath: `plots/${it}_spectrum.svg`,
+          svg_relpath: posix.relative(posix.dirname(md), copyOf(it)),
           caption: `Covariance eigenvalues of the ${it} state embeddings.`,
         })),
         notes: demoNotes(run),
       };
       for (const it of ["iter_0", "iter_1"] as const) {
-        copyFileAtomic(ctx.abs(plot(it)), ctx.abs(`${plotsDir}/${it}_spectrum.svg`));
-        ctx.describe(`${plotsDir}/${it}_spectrum.svg`, { schema: "svg" });
+        copyFileAtomic(ctx.abs(plot(it)), ctx.abs(copyOf(it)));
+        ctx.describe(copyOf(it), { schema: "svg" });
       }
       const text = renderComparisonMarkdown(model);
       ctx.writeText(md, text, { schema: "comparison_report" });

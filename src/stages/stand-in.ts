@@ -6,7 +6,6 @@
 import { copyFileAtomic } from "../artifacts/atomic-write.js";
 import type { OutputDecl, StageSpec } from "../artifacts/stage.js";
 import type { Run } from "../artifacts/run.js";
-import { DEMO_WORLD_DIR } from "./demo-world.js";
 
 export interface StandInResult {
   /** True: outputs are synthetic stand-ins from the demo world. */
@@ -30,17 +29,13 @@ export interface StandInDecl {
   readonly real_status: string;
 }
 
-export function worldPath(rel: string): string {
-  return `${DEMO_WORLD_DIR}/${rel}`;
-}
-
 export function standInStage(run: Run, d: StandInDecl): StageSpec<StandInResult> {
   const demo = run.config.profile === "demo";
   return {
     name: d.name,
     description: d.description,
     params: { profile: run.config.profile, needs: d.needs },
-    inputs: demo ? d.outputs.map((o) => worldPath(o.path)) : [],
+    inputs: demo ? d.outputs.map((o) => run.paths.demo.world(o.path)) : [],
     code: ["src/stages/stand-in.ts"],
     outputs: d.outputs,
     run(ctx) {
@@ -48,7 +43,7 @@ export function standInStage(run: Run, d: StandInDecl): StageSpec<StandInResult>
         throw new NotAvailableError(`${d.name}: ${d.description} needs ${d.needs}; ${d.real_status}. Use PROFILE=demo to exercise the rest of the pipeline.`);
       }
       for (const o of d.outputs) {
-        copyFileAtomic(ctx.abs(worldPath(o.path)), ctx.abs(o.path));
+        copyFileAtomic(ctx.abs(run.paths.demo.world(o.path)), ctx.abs(o.path));
       }
       const message = `DEMO: outputs taken from the synthetic demo world — a real run does this with ${d.needs}`;
       ctx.log(message);
