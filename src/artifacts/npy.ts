@@ -230,10 +230,8 @@ export class NpyWriter {
 
   close(): void {
     if (this.closed) return;
-    const header = headerBytes(this.dtype, [this.rows, ...this.row_shape], 0);
-    // Re-pad to the reserved length so the data offset does not move.
-    const fixed = header.length === this.headerLen ? header : repad(header, this.headerLen);
-    this.w.write(fixed, 0);
+    // Padded to the reserved length (magic+version+len = 10 bytes, newline = 1) so the data offset does not move.
+    this.w.write(headerBytes(this.dtype, [this.rows, ...this.row_shape], this.headerLen - 11), 0);
     this.w.commit();
     this.closed = true;
   }
@@ -244,17 +242,6 @@ export class NpyWriter {
   }
 }
 
-function repad(header: Buffer, len: number): Buffer {
-  const dict = header.subarray(10).toString("latin1").trimEnd();
-  const body = dict.padEnd(len - 10 - 1, " ") + "\n";
-  const out = Buffer.alloc(len);
-  MAGIC.copy(out, 0);
-  out[6] = 1;
-  out[7] = 0;
-  out.writeUInt16LE(body.length, 8);
-  out.write(body, 10, "latin1");
-  return out;
-}
 
 /** IEEE half → float32. */
 export function halfToFloat(h: Uint16Array): Float32Array {

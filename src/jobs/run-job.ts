@@ -10,10 +10,11 @@ import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync } from "node:fs";
 import type { WriteStream } from "node:fs";
-import { mkdir, rename, writeFile, unlink } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { repoRoot } from "../util/repo-root.js";
+import { writeFileAtomic } from "../artifacts/atomic-write.js";
 import { AbortMonitor } from "./abort-rules.js";
 import type { AbortFiring, AbortRule } from "./abort-rules.js";
 import { JobProtocolError, parseEventLine } from "./events.js";
@@ -76,16 +77,6 @@ const DRAIN_AFTER_EXIT_MS = 3000;
 /** The repository root (shared helper; no import.meta, since tslab compiles notebook imports to CommonJS). */
 export { repoRoot };
 
-async function writeFileAtomic(file: string, text: string): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.partial-${process.pid}`);
-  try {
-    await writeFile(tmp, text, { flush: true });
-    await rename(tmp, file);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-}
 
 function checkSpec(spec: JobSpec): void {
   const bad = (why: string): never => {
@@ -105,7 +96,7 @@ export async function runJob(spec: JobSpec): Promise<JobResult> {
   const job_dir = path.resolve(spec.job_dir);
   await mkdir(job_dir, { recursive: true });
   const config_path = path.join(job_dir, "config.json");
-  await writeFileAtomic(config_path, `${JSON.stringify(spec.config, null, 2)}\n`);
+  writeFileAtomic(config_path, `${JSON.stringify(spec.config, null, 2)}\n`);
   const python = spec.python ?? (await findPython(spec.python_modules ? { modules: spec.python_modules } : {}));
   const command = [python, "-m", spec.module ?? `burnqed.${spec.job}`, "--config", config_path];
   const inherited = process.env["PYTHONPATH"];

@@ -43,9 +43,14 @@ test("npy files written here load in numpy, and numpy's files load here", { skip
   try {
     const ours = join(dir, "ours.npy");
     writeNpy(ours, "float16", [2, 2], [1, 2, 3, 4.5]);
+    const streamed = join(dir, "streamed.npy");
+    const w = new NpyWriter(streamed, "int64", [2]);
+    w.append([1, 2]);
+    w.append([3, 4, 5, 6]);
+    w.close();
     const py = process.env["PYTHON"]!;
-    const out = execFileSync(py, ["-c", `import numpy as np; a=np.load(${JSON.stringify(ours)}); print(a.dtype, a.shape, a.tolist()); np.save(${JSON.stringify(join(dir, "theirs.npy"))}, np.arange(12, dtype=np.float32).reshape(3,4))`]).toString();
-    assert.equal(out.trim(), "float16 (2, 2) [[1.0, 2.0], [3.0, 4.5]]");
+    const out = execFileSync(py, ["-c", `import numpy as np; a=np.load(${JSON.stringify(ours)}); print(a.dtype, a.shape, a.tolist()); b=np.load(${JSON.stringify(streamed)}); print(b.dtype, b.shape, b.tolist()); np.save(${JSON.stringify(join(dir, "theirs.npy"))}, np.arange(12, dtype=np.float32).reshape(3,4))`]).toString();
+    assert.equal(out.trim(), "float16 (2, 2) [[1.0, 2.0], [3.0, 4.5]]\nint64 (3, 2) [[1, 2], [3, 4], [5, 6]]");
     const theirs = readNpy(join(dir, "theirs.npy"));
     assert.deepEqual(theirs.shape, [3, 4]);
     assert.equal((theirs.data as Float32Array)[11], 11);

@@ -1,8 +1,6 @@
 import { test } from "node:test";
+import { matchSnapshot as matchSnapshotIn } from "../helpers/snapshot.js";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
 import { EBM_METRIC_KEYS, EMBEDDING_METRIC_KEYS, type MetricsFile } from "../../src/artifacts/schemas.js";
 import {
   EBM_ROWS,
@@ -14,16 +12,8 @@ import {
   type BaselineReportModel,
 } from "../../src/report/index.js";
 
-/** Compares with test/report/__snapshots__/<name>; UPDATE_SNAPSHOTS=1 rewrites it. */
 function matchSnapshot(name: string, actual: string): void {
-  const path = fileURLToPath(new URL(`./__snapshots__/${name}`, import.meta.url));
-  if (process.env.UPDATE_SNAPSHOTS === "1") {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, actual, "utf8");
-    return;
-  }
-  assert.ok(existsSync(path), `snapshot ${path} is missing: run the tests with UPDATE_SNAPSHOTS=1`);
-  assert.equal(actual, readFileSync(path, "utf8"), `snapshot ${name} differs (UPDATE_SNAPSHOTS=1 rewrites it)`);
+  matchSnapshotIn("test/report", name, actual);
 }
 
 const RUN = "runs/demo-0001";

@@ -1,8 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { matchSnapshot as matchSnapshotIn } from "../helpers/snapshot.js";
 import {
   allOf,
   answerQuestions,
@@ -25,16 +23,8 @@ import {
   type QuestionAnswer,
 } from "../../src/report/index.js";
 
-/** Compares with test/report/__snapshots__/<name>; UPDATE_SNAPSHOTS=1 rewrites it. */
 function matchSnapshot(name: string, actual: string): void {
-  const path = fileURLToPath(new URL(`./__snapshots__/${name}`, import.meta.url));
-  if (process.env.UPDATE_SNAPSHOTS === "1") {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, actual, "utf8");
-    return;
-  }
-  assert.ok(existsSync(path), `snapshot ${path} is missing: run the tests with UPDATE_SNAPSHOTS=1`);
-  assert.equal(actual, readFileSync(path, "utf8"), `snapshot ${name} differs (UPDATE_SNAPSHOTS=1 rewrites it)`);
+  matchSnapshotIn("test/report", name, actual);
 }
 
 type Nums = Partial<Record<keyof ConfigMeasurements, number>>;

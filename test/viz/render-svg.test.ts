@@ -1,20 +1,10 @@
 import { test } from "node:test";
+import { matchSnapshot as matchSnapshotIn } from "../helpers/snapshot.js";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
 import { histogramPlot, linePlot, renderSvg, scatter2dPlot, spectrumPlot, type PlotSpec } from "../../src/viz/index.js";
 
-/** Compares with test/viz/__snapshots__/<name>; UPDATE_SNAPSHOTS=1 rewrites it. */
 function matchSnapshot(name: string, actual: string): void {
-  const path = fileURLToPath(new URL(`./__snapshots__/${name}`, import.meta.url));
-  if (process.env.UPDATE_SNAPSHOTS === "1") {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, actual, "utf8");
-    return;
-  }
-  assert.ok(existsSync(path), `snapshot ${path} is missing: run the tests with UPDATE_SNAPSHOTS=1`);
-  assert.equal(actual, readFileSync(path, "utf8"), `snapshot ${name} differs (UPDATE_SNAPSHOTS=1 rewrites it)`);
+  matchSnapshotIn("test/viz", name, actual);
 }
 
 const SMALL_SPECTRUM = [12.5, 4.2, 1.1, 0.35, 0.08, 0.012];
