@@ -16,6 +16,7 @@ import json
 import os
 import re
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -58,6 +59,20 @@ def write_atomic(nb: nbformat.NotebookNode, out: Path) -> None:
     os.replace(tmp, out)
 
 
+def watch_parent() -> None:
+    """Exit when the process that started us dies (a killed `make reports`); the kernel then exits
+    too (scripts/parent-watch.cjs), and nothing half-written is left: outputs are written atomically."""
+    parent = os.getppid()
+
+    def loop() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(125)
+
+    threading.Thread(target=loop, daemon=True, name="parent-watch").start()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--notebook", required=True)
@@ -79,6 +94,7 @@ def main() -> int:
         record_timing=True,
     )
     out = Path(args.out)
+    watch_parent()
     t0 = time.time()
     code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     try:
