@@ -3,7 +3,7 @@
 # Prints the interpreter to use. PYTHON=... overrides. Installs Debian packages when they are
 # missing and we run as root (this machine kind: no PyPI, Debian's python3-torch is the CPU torch).
 set -euo pipefail
-need_mods="numpy torch nbclient nbformat ipykernel"
+need_mods="numpy torch sklearn nbclient nbformat ipykernel"
 check() { "$1" -c "import $(echo $need_mods | tr ' ' ',')" >/dev/null 2>&1; }
 
 if [ -n "${PYTHON:-}" ]; then
@@ -14,7 +14,7 @@ fi
 for cand in /usr/bin/python3 python3; do
   if command -v "$cand" >/dev/null 2>&1 && check "$cand"; then command -v "$cand"; exit 0; fi
 done
-pkgs="python3-numpy python3-torch python3-nbclient python3-nbformat python3-ipykernel jupyter-client jupyter-nbconvert python3-sklearn python3-scipy"
+pkgs="python3-numpy python3-torch python3-sklearn python3-scipy python3-onnx python3-nbclient python3-nbformat python3-ipykernel jupyter-client jupyter-nbconvert"
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "[setup] installing Debian packages: $pkgs" >&2
   export DEBIAN_FRONTEND=noninteractive
