@@ -13,6 +13,7 @@ import { embedStage, plotsStage, spectrumStage } from "./stages/phase2-embedding
 import { abortCheckStage, jointTrainStage } from "./stages/phase3-joint.js";
 import { baselineReportStage, comparisonReportStage } from "./stages/reports.js";
 import { pipeline, type NotebookName } from "./stages/pipeline.js";
+import { contrastivePlanStage, embeddingJobStage, scoreEnergiesStage, trainEbmStage } from "./stages/ebm.js";
 import { show as showOutcome, showStatus } from "./notebooks/show.js";
 
 export type { Run, IterName };
@@ -35,9 +36,14 @@ export const splitFormat = (run: Run) => stage(run, splitFormatStage(run));
 export const search = (run: Run, it: IterName) => stage(run, searchStage(run, it));
 export const trajectoryStats = (run: Run, it: IterName) => stage(run, trajectoryStatsStage(run, it));
 export const minif2f = (run: Run, it: IterName) => stage(run, minif2fStage(run, it));
-export const embed = (run: Run, it: IterName) => stage(run, embedStage(run, it));
+export const embed = (run: Run, it: IterName) =>
+  run.config.profile === "demo" ? stage(run, embedStage(run, it)) : stage(run, embeddingJobStage(run, it));
 export const spectrum = (run: Run, it: IterName) => stage(run, spectrumStage(run, it));
 export const plots = (run: Run, it: IterName) => stage(run, plotsStage(run, it));
+/** Decoupled goal-conditioned EBM (Task 2.4; on iter_1 embeddings it is config B). */
+export const ebmPlan = (run: Run, it: IterName) => stage(run, contrastivePlanStage(run, it));
+export const trainEbm = (run: Run, it: IterName) => stage(run, trainEbmStage(run, it));
+export const ebmEnergies = (run: Run, it: IterName) => stage(run, scoreEnergiesStage(run, it));
 export const baselineReport = (run: Run) => stage(run, baselineReportStage(run));
 export const jointTrain = (run: Run) => stage(run, jointTrainStage(run));
 export const abortCheck = (run: Run) => stage(run, abortCheckStage(run));

@@ -147,8 +147,12 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 
 def _start_orphan_watchdog() -> None:
     """Exit when the parent process dies (we get re-parented, so getppid() changes): an orphaned
-    job must not keep a GPU busy. os._exit because the main thread may be stuck in C code."""
-    parent_pid = os.getppid()
+    job must not keep a GPU busy. os._exit because the main thread may be stuck in C code.
+
+    The runner passes its pid in BURNQED_PARENT_PID, so a parent that died before this thread
+    started (a slow interpreter start under load) is caught too."""
+    expected = os.environ.get("BURNQED_PARENT_PID", "")
+    parent_pid = int(expected) if expected.isdigit() else os.getppid()
 
     def watch() -> None:
         while True:

@@ -149,7 +149,7 @@ class RunJobTest(unittest.TestCase):
                     run_job(main)
                 """))
             env = {**os.environ, "PYTHONPATH": PYTHON_DIR}
-            cmd = f"{sys.executable} {script} --config {cfg} >/dev/null 2>&1 & sleep 0.1"
+            cmd = f"BURNQED_PARENT_PID=$$ {sys.executable} {script} --config {cfg} >/dev/null 2>&1 & sleep 0.1"
             subprocess.run(["sh", "-c", cmd], env=env, timeout=10)
             import time
             deadline = time.monotonic() + 10

@@ -15,6 +15,7 @@ import { publishReports } from "../notebooks/publish-reports.js";
 import { formatStatusTable, show } from "../notebooks/show.js";
 import { pipeline } from "../stages/pipeline.js";
 import { repoRoot } from "../util/repo-root.js";
+import { ebmCommand } from "./ebm-command.js";
 
 const HELP = `burnqed — the burn-qed v2 lab
 
@@ -27,6 +28,8 @@ Usage: burnqed <command> [options]     (run options come from flags or RUN / PRO
   verify [--deep]            check every artifact of the manifest (size+mtime, or full sha256 with --deep)
   schemas [--out F|--check F]  export the artifact schemas as JSON (for the Python side)
   nb-check                   notebooks orchestrate: no functions, loops or hard-coded paths
+  ebm score --model H.onnx --states S.npy --goals G.npy --goal-index GI.npy --out E.npy [--index IX.arrow]
+                             energies of states under their root goals (see 'burnqed ebm help')
   help
 
 Run options: --run ID  --profile demo|real  --runs-dir DIR  --reports-dir DIR  --seed N
@@ -73,6 +76,7 @@ function allowOnly(args: Args, cmd: string, allowed: string[]): void {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === "ebm") return ebmCommand(argv.slice(1));
   const args = parseArgs(argv);
   const cmd = args.positional[0] ?? "help";
   switch (cmd) {

@@ -101,7 +101,7 @@ export async function runJob(spec: JobSpec): Promise<JobResult> {
   const command = [python, "-m", spec.module ?? `burnqed.${spec.job}`, "--config", config_path];
   const inherited = process.env["PYTHONPATH"];
   const pythonpath = [path.join(root, "python"), ...(spec.pythonpath ?? []).map((p) => path.resolve(root, p)), ...(inherited ? [inherited] : [])];
-  const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env, PYTHONPATH: pythonpath.join(path.delimiter), PYTHONUNBUFFERED: "1" };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env, PYTHONPATH: pythonpath.join(path.delimiter), PYTHONUNBUFFERED: "1", BURNQED_PARENT_PID: String(process.pid) };
   return new JobRun(spec, root, job_dir, config_path, command, env).run();
 }
 

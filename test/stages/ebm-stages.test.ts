@@ -1,0 +1,80 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { readJson } from "../../src/artifacts/json-file.js";
+import { readNpy } from "../../src/artifacts/npy.js";
+import { runStage } from "../../src/artifacts/stage.js";
+import { ebmCommand } from "../../src/cli/ebm-command.js";
+import { decoupledEbmPaths } from "../../src/ebm/ebm-paths.js";
+import { demoWorldStage } from "../../src/stages/demo-world.js";
+import { contrastivePlanStage, DEMO_TRAIN_PARAMS, scoreEnergiesStage, trainEbmStage } from "../../src/stages/ebm.js";
+import { searchStage } from "../../src/stages/phase1-search.js";
+import { embedStage } from "../../src/stages/phase2-embeddings.js";
+import { join } from "node:path";
+import { openRun } from "../../src/artifacts/run.js";
+import { tmpDir } from "../helpers/tmp-run.js";
+
+/** A smaller world than the default (160 searched theorems) keeps this test well under 30 s. */
+const SMALL = { n_theorems: 150, n_search_theorems: 60, dim: 32, n_minif2f: 20 };
+
+const skip = !process.env["PYTHON"] && "PYTHON not set";
+
+test("demo: plan → train (real head on CPU) → energies for every row; re-run is cached", { skip }, async () => {
+  const { dir, cleanup } = tmpDir();
+  try {
+    const run = openRun({ run_id: "ebm", profile: "demo", runs_dir: join(dir, "runs"), reports_dir: join(dir, "reports"), ...SMALL });
+    const q = { quiet: true };
+    await runStage(run, demoWorldStage(run), q);
+    await runStage(run, searchStage(run, "iter_0"), q);
+    await runStage(run, embedStage(run, "iter_0"), q);
+    const plan = await runStage(run, contrastivePlanStage(run, "iter_0"), q);
+    assert.ok(plan.result.train.anchors > 50 && plan.result.val.rank1_groups > 10, JSON.stringify(plan.result));
+    const params = { ...DEMO_TRAIN_PARAMS, epochs: 4 }; // the demo recipe, shortened to keep the test fast
+    const trained = await runStage(run, trainEbmStage(run, "iter_0", params), q);
+    const r = trained.result;
+    assert.equal(r.steps, 4 * Math.ceil(plan.result.train.anchors / params.batch_size));
+    assert.ok(r.val_rank1 !== null && r.val_rank1_chance !== null && r.val_rank1 > r.val_rank1_chance + 0.2, `val rank-1 ${r.val_rank1} vs chance ${r.val_rank1_chance}`);
+    const e = decoupledEbmPaths(run.paths, "iter_0");
+    const events = readFileSync(run.paths.abs(e.training_events), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { event: string; name?: string });
+    assert.ok(events.some((x) => x.event === "metric" && x.name === "temperature"));
+    assert.ok(events.some((x) => x.event === "metric" && x.name === "val_rank1"));
+
+    const scored = await runStage(run, scoreEnergiesStage(run, "iter_0"), q);
+    const energies = readNpy(run.paths.abs(e.energies)).data as Float32Array;
+    const planted = readJson<{ iter_0: { n_rows: number; n_terminal: number } }>(run.paths.abs(run.paths.demo.planted)).iter_0;
+    assert.equal(energies.length, planted.n_rows);
+    assert.equal(scored.result.n_terminal, planted.n_terminal);
+    let zeros = 0;
+    let negInf = 0;
+    for (const v of energies) {
+      if (v === 0) zeros++;
+      if (v === Number.NEGATIVE_INFINITY) negInf++;
+      else assert.ok(Number.isFinite(v));
+    }
+    assert.equal(negInf, planted.n_terminal);
+    assert.equal(zeros, 0);
+
+    // the CLI gives the same energies
+    const out = run.paths.abs("cli-energies.npy");
+    const emb = run.paths.iter_0.embeddings;
+    const write = process.stdout.write;
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    try {
+      await ebmCommand(["score", "--model", run.paths.abs(e.head_onnx), "--states", run.paths.abs(emb.states), "--goals", run.paths.abs(emb.goals), "--goal-index", run.paths.abs(emb.goal_index), "--out", out, "--index", run.paths.abs(emb.index)]);
+    } finally {
+      process.stdout.write = write;
+    }
+    assert.deepEqual(readNpy(out).data, energies);
+
+    const again = await runStage(run, trainEbmStage(run, "iter_0", params), q);
+    assert.equal(again.status, "cached");
+  } finally {
+    cleanup();
+  }
+});
+
+test("ebm command: unknown options and missing flags are errors", async () => {
+  await assert.rejects(ebmCommand(["score", "--model", "m.onnx"]), /missing --states/);
+  await assert.rejects(ebmCommand(["score", "--modle", "m.onnx"]), /unknown option --modle/);
+  await assert.rejects(ebmCommand(["rank"]), /unknown subcommand 'rank'/);
+});
