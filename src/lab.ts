@@ -7,7 +7,8 @@ import { runStage, stageStatus, type StageOutcome, type StageSpec, type StageSta
 import type { RunConfigInput } from "./config/run-config.js";
 import type { IterName } from "./config/run-paths.js";
 import { demoWorldStage } from "./stages/demo-world.js";
-import { ingestStage, splitFormatStage, traceStage } from "./stages/phase0-data.js";
+import { splitFormatStage } from "./stages/phase0-data.js";
+import { contrastivePoolStage, ingestStage, traceStage, versionAuditStage } from "./stages/phase0-real.js";
 import { minif2fStage, searchStage, trajectoryStatsStage } from "./stages/phase1-search.js";
 import { embedStage, plotsStage, spectrumStage } from "./stages/phase2-embeddings.js";
 import { abortCheckStage, jointTrainStage } from "./stages/phase3-joint.js";
@@ -30,9 +31,11 @@ async function stage<R>(run: Run, spec: StageSpec<R>): Promise<StageOutcome<R>> 
 }
 
 export const demoWorld = (run: Run) => stage(run, demoWorldStage(run));
-export const ingest = (run: Run) => stage(run, ingestStage(run));
-export const trace = (run: Run) => stage(run, traceStage(run));
+export const ingest = (run: Run) => stage<unknown>(run, ingestStage(run));
+export const trace = (run: Run) => stage<unknown>(run, traceStage(run));
 export const splitFormat = (run: Run) => stage(run, splitFormatStage(run));
+export const leanAudit = (run: Run) => stage(run, versionAuditStage(run));
+export const contrastivePool = (run: Run) => stage(run, contrastivePoolStage(run));
 export const search = (run: Run, it: IterName) => stage(run, searchStage(run, it));
 export const trajectoryStats = (run: Run, it: IterName) => stage(run, trajectoryStatsStage(run, it));
 export const minif2f = (run: Run, it: IterName) => stage(run, minif2fStage(run, it));

@@ -10,13 +10,16 @@ import {
   Float64,
   Int32,
   Int64,
+  RecordBatch,
   Schema,
+  Struct,
   Table,
   Type,
   Utf8,
   type DataType,
   type Vector,
   tableFromIPC,
+  makeData,
   tableToIPC,
   vectorFromArray,
 } from "apache-arrow";
@@ -146,7 +149,17 @@ export function encodeTable(schema: TableSchema, cols: Columns): Uint8Array {
     vectors[spec.name] = vectorFromArray(values as unknown as CellValue[], type);
   }
   const arrowSchema = new Schema(fields, new Map([["burnqed.schema", schema.name], ["burnqed.schema_version", String(schema.version)]]));
-  const table = new Table(arrowSchema, vectors);
+  const n = Object.values(vectors)[0]?.length ?? 0;
+  // apache-arrow cannot build a Table from zero-length vectors: give it one empty record batch.
+  const table =
+    n > 0
+      ? new Table(arrowSchema, vectors)
+      : new Table(
+          new RecordBatch(
+            arrowSchema,
+            makeData({ type: new Struct(fields), length: 0, nullCount: 0, children: fields.map((f) => makeData({ type: f.type, length: 0, nullCount: 0 })) }),
+          ),
+        );
   return tableToIPC(table, "file");
 }
 

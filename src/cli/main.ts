@@ -16,6 +16,9 @@ import { formatStatusTable, show } from "../notebooks/show.js";
 import { pipeline } from "../stages/pipeline.js";
 import { repoRoot } from "../util/repo-root.js";
 import { ebmCommand } from "./ebm-command.js";
+import { dataCommand } from "./data-command.js";
+import { leanCommand } from "./lean-command.js";
+import { traceCommand } from "./trace-command.js";
 
 const HELP = `burnqed — the burn-qed v2 lab
 
@@ -28,6 +31,9 @@ Usage: burnqed <command> [options]     (run options come from flags or RUN / PRO
   verify [--deep]            check every artifact of the manifest (size+mtime, or full sha256 with --deep)
   schemas [--out F|--check F]  export the artifact schemas as JSON (for the Python side)
   nb-check                   notebooks orchestrate: no functions, loops or hard-coded paths
+  data ingest|download|split|pool   Phase 0 data tools (burnqed data help)
+  lean audit [--project DIR]        Lean version audit: the plan's decision table
+  trace --theorems F --out DIR      trace proofs through a REPL pool (burnqed trace --help)
   ebm score --model H.onnx --states S.npy --goals G.npy --goal-index GI.npy --out E.npy [--index IX.arrow]
                              energies of states under their root goals (see 'burnqed ebm help')
   help
@@ -77,6 +83,9 @@ function allowOnly(args: Args, cmd: string, allowed: string[]): void {
 
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === "ebm") return ebmCommand(argv.slice(1));
+  if (argv[0] === "data") return dataCommand(argv.slice(1));
+  if (argv[0] === "lean") return leanCommand(argv.slice(1));
+  if (argv[0] === "trace") return traceCommand(argv.slice(1));
   const args = parseArgs(argv);
   const cmd = args.positional[0] ?? "help";
   switch (cmd) {

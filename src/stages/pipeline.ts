@@ -5,7 +5,8 @@
 import type { Run } from "../artifacts/run.js";
 import type { StageSpec } from "../artifacts/stage.js";
 import { demoWorldStage } from "./demo-world.js";
-import { ingestStage, splitFormatStage, traceStage } from "./phase0-data.js";
+import { splitFormatStage } from "./phase0-data.js";
+import { contrastivePoolStage, ingestStage, traceStage, versionAuditStage } from "./phase0-real.js";
 import { minif2fStage, searchStage, trajectoryStatsStage } from "./phase1-search.js";
 import { embedStage, plotsStage, spectrumStage } from "./phase2-embeddings.js";
 import { abortCheckStage, jointTrainStage } from "./phase3-joint.js";
@@ -25,9 +26,11 @@ export function pipeline(run: Run): PipelineEntry[] {
   const e = (notebook: NotebookName, spec: StageSpec<unknown>): PipelineEntry => ({ notebook, spec });
   return [
     ...(demo ? [e("00_data", demoWorldStage(run))] : []),
+    e("00_data", versionAuditStage(run)),
     e("00_data", ingestStage(run)),
     e("00_data", traceStage(run)),
     e("00_data", splitFormatStage(run)),
+    e("00_data", contrastivePoolStage(run)),
     e("01_sft_search", searchStage(run, "iter_0")),
     e("01_sft_search", trajectoryStatsStage(run, "iter_0")),
     e("01_sft_search", minif2fStage(run, "iter_0")),

@@ -94,3 +94,16 @@ test("a truncated or foreign Arrow file is a clear error", () => {
     cleanup();
   }
 });
+
+test("an empty table round-trips (a trace where every theorem failed, an empty pool)", () => {
+  const { dir, cleanup } = tmpDir();
+  try {
+    const p = join(dir, "empty.arrow");
+    assert.equal(writeTable(p, TACTIC_PAIRS, { theorem_name: [], source: [], state_pp: [], tactic: [], depth: [], num_goals: [] }), 0);
+    const t = readTable(p, TACTIC_PAIRS);
+    assert.equal(t.n_rows, 0);
+    assert.deepEqual(Object.keys(t.columns), TACTIC_PAIRS.columns.map((c) => c.name));
+  } finally {
+    cleanup();
+  }
+});
