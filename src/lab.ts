@@ -10,7 +10,8 @@ import { demoWorldStage } from "./stages/demo-world.js";
 import { splitFormatStage } from "./stages/phase0-data.js";
 import { contrastivePoolStage, ingestStage, traceStage, versionAuditStage } from "./stages/phase0-real.js";
 import { minif2fStage, searchStage, trajectoryStatsStage } from "./stages/phase1-search.js";
-import { embedStage, plotsStage, spectrumStage } from "./stages/phase2-embeddings.js";
+import { embedStage, spectrumStage } from "./stages/phase2-embeddings.js";
+import { analyticsPlotsStage, configBEbmMetricsStage, ebmMetricsStage, embeddingMetricsStage } from "./stages/analytics.js";
 import { abortCheckStage, jointTrainStage } from "./stages/phase3-joint.js";
 import { baselineReportStage, comparisonReportStage } from "./stages/reports.js";
 import { pipeline, type NotebookName } from "./stages/pipeline.js";
@@ -42,7 +43,10 @@ export const minif2f = (run: Run, it: IterName) => stage(run, minif2fStage(run, 
 export const embed = (run: Run, it: IterName) =>
   run.config.profile === "demo" ? stage(run, embedStage(run, it)) : stage(run, embeddingJobStage(run, it));
 export const spectrum = (run: Run, it: IterName) => stage(run, spectrumStage(run, it));
-export const plots = (run: Run, it: IterName) => stage(run, plotsStage(run, it));
+export const plots = (run: Run, it: IterName) => stage(run, analyticsPlotsStage(run, it));
+export const embeddingMetrics = (run: Run, it: IterName) => stage(run, embeddingMetricsStage(run, it));
+/** EBM metrics of the decoupled head: config A on iter_0, config B on iter_1. */
+export const ebmMetrics = (run: Run, it: IterName) => stage(run, it === "iter_0" ? ebmMetricsStage(run, it) : configBEbmMetricsStage(run));
 /** Decoupled goal-conditioned EBM (Task 2.4; on iter_1 embeddings it is config B). */
 export const ebmPlan = (run: Run, it: IterName) => stage(run, contrastivePlanStage(run, it));
 export const trainEbm = (run: Run, it: IterName) => stage(run, trainEbmStage(run, it));

@@ -16,6 +16,7 @@ import { formatStatusTable, show } from "../notebooks/show.js";
 import { pipeline } from "../stages/pipeline.js";
 import { repoRoot } from "../util/repo-root.js";
 import { ebmCommand } from "./ebm-command.js";
+import { METRICS_HELP, metricsCommand, plotsCommand } from "./metrics-command.js";
 import { dataCommand } from "./data-command.js";
 import { leanCommand } from "./lean-command.js";
 import { traceCommand } from "./trace-command.js";
@@ -83,6 +84,8 @@ function allowOnly(args: Args, cmd: string, allowed: string[]): void {
 
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === "ebm") return ebmCommand(argv.slice(1));
+  if (argv[0] === "metrics") return metricsCommand(argv.slice(1));
+  if (argv[0] === "plots") return plotsCommand(argv.slice(1));
   if (argv[0] === "data") return dataCommand(argv.slice(1));
   if (argv[0] === "lean") return leanCommand(argv.slice(1));
   if (argv[0] === "trace") return traceCommand(argv.slice(1));
@@ -91,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case "help":
     case "--help":
-      process.stdout.write(HELP);
+      process.stdout.write(HELP + "\n" + METRICS_HELP);
       return 0;
     case "status": {
       allowOnly(args, cmd, []);

@@ -1,16 +1,13 @@
 /**
- * Phase 2 stages (plan Tasks 2.1–2.3): embeddings, the variance spectrum (a Python job), plots.
+ * Phase 2 stages (plan Tasks 2.1–2.2): embeddings and the variance spectrum (a Python job). The
+ * metrics and plots are in analytics.ts.
  */
 import { readTable } from "../artifacts/arrow-table.js";
-import { readJson } from "../artifacts/json-file.js";
-import { readNpy } from "../artifacts/npy.js";
-import { EMBEDDINGS_INDEX, type MetricsFile } from "../artifacts/schemas.js";
+import { EMBEDDINGS_INDEX } from "../artifacts/schemas.js";
 import type { StageSpec } from "../artifacts/stage.js";
 import type { Run } from "../artifacts/run.js";
 import type { IterName } from "../config/run-paths.js";
 import { runJob } from "../jobs/run-job.js";
-import { spectrumPlot } from "../viz/spectrum-plot.js";
-import { renderSvg } from "../viz/render-svg.js";
 import { standInStage, type StandInResult } from "./stand-in.js";
 
 export function embedStage(run: Run, it: IterName): StageSpec<StandInResult> {
@@ -70,29 +67,6 @@ export function spectrumStage(run: Run, it: IterName, params: SpectrumParams = {
         timeout_s: 3600,
       });
       return result.metrics;
-    },
-  };
-}
-
-export function plotsStage(run: Run, it: IterName): StageSpec<{ plots: string[] }> {
-  const b = run.paths[it].baselines;
-  const spectrumSvg = b.spectrum_plot;
-  return {
-    name: `${it}/plots`,
-    description: "embedding plots (Task 2.3): eigenvalue spectrum on a log scale",
-    params: {},
-    inputs: [b.spectrum_eigenvalues, b.spectrum_metrics],
-    code: ["src/stages/phase2-embeddings.ts", "src/viz"],
-    outputs: [{ path: spectrumSvg, kind: "svg" }],
-    run(ctx) {
-      const eig = readNpy(ctx.abs(b.spectrum_eigenvalues)).data as Float64Array;
-      const m = readJson<MetricsFile>(ctx.abs(b.spectrum_metrics));
-      const eff = m.values["effective_dimension"];
-      const spec = spectrumPlot(eig, {
-        title: `${it} embedding variance spectrum (effective dimension ${eff === undefined ? "n/a" : eff.toFixed(1)})`,
-      });
-      ctx.writeText(spectrumSvg, renderSvg(spec), { schema: "svg" });
-      return { plots: [spectrumSvg] };
     },
   };
 }

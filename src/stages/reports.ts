@@ -24,16 +24,17 @@ import {
   type SearchCells,
 } from "../report/index.js";
 import type { AbortCheck } from "./phase3-joint.js";
+import { analyticsPaths } from "./analytics.js";
+import { decoupledEbmPaths } from "../ebm/ebm-paths.js";
 
 /** Why cells of stages that do not exist yet read "not run". */
 export const NOT_BUILT = {
-  embedding_metrics: "embedding metrics stage not built yet (Phase 2 analytics)",
-  ebm: "energy head training and EBM metrics not built yet (energy-head work)",
+  joint_ebm: "the jointly trained head (config C) needs the joint trainer, not built yet",
   sft: "SFT training not built yet",
   config_b_search: "miniF2F search with the config-B head not built yet",
 } as const;
 
-const REPORT_CODE = ["src/stages/reports.ts", "src/report", "src/data/data-stats.ts"];
+const REPORT_CODE = ["src/stages/reports.ts", "src/report", "src/data/data-stats.ts", "src/metrics/metric-glossary.ts"];
 
 function header(run: Run, ctx: StageContext, title: string, inputs: readonly string[]): ReportHeader {
   const m = run.manifest();
@@ -67,23 +68,44 @@ function searchCells(file: MetricsFile, rel: string, config: "llm_only" | "llm_e
   };
 }
 
-function embeddingCells(spectrum: MetricsFile, rel: string): BaselineReportModel["embedding"] {
+function embeddingCells(file: MetricsFile, rel: string): BaselineReportModel["embedding"] {
   const out = {} as Record<(typeof EMBEDDING_METRIC_KEYS)[number], Cell>;
-  for (const k of EMBEDDING_METRIC_KEYS) out[k] = cellFrom(spectrum, rel, k, NOT_BUILT.embedding_metrics);
+  for (const k of EMBEDDING_METRIC_KEYS) out[k] = cellFrom(file, rel, k, `${k} missing from ${rel}`);
   return out;
 }
+
+function ebmCells(file: MetricsFile, rel: string): BaselineReportModel["ebm"] {
+  const out = {} as Record<(typeof EBM_METRIC_KEYS)[number], Cell>;
+  for (const k of EBM_METRIC_KEYS) out[k] = cellFrom(file, rel, k, `${k} missing from ${rel}`);
+  return out;
+}
+
+/** The ALARM / exclusion notes the metrics stages wrote into their files. */
+function metricNotes(...files: MetricsFile[]): string[] {
+  return files.flatMap((f) => ((f.details as { notes?: unknown } | undefined)?.notes as string[] | undefined) ?? []);
+}
+
+const PLOT_CAPTIONS: ReadonlyArray<[keyof ReturnType<typeof analyticsPaths>["plots"], string, string]> = [
+  ["spectrum", "Eigenvalue spectrum (log scale)", "Covariance eigenvalues of the state embeddings, descending."],
+  ["umap_label", "UMAP, positives vs negatives", "UMAP (after PCA) of a label-balanced sample of usable states."],
+  ["tsne_label", "t-SNE, positives vs negatives", "Barnes-Hut t-SNE (scikit-learn, after PCA) of the same sample."],
+  ["tsne_depth", "t-SNE coloured by depth", "The same t-SNE, coloured by depth_from_root."],
+  ["sibling_l2_hist", "Sibling L2 distances", "L2 distance of every pair of usable siblings; the collision threshold 1.0 is marked."],
+  ["depth_centroid_l2", "Depth vs centroid_l2", "centroid_l2 within each depth: does separation fade with depth?"],
+];
 
 function demoNotes(run: Run): string[] {
   if (run.config.profile !== "demo") return [];
   return [
     "DEMO: theorems, traced pairs, search trees, miniF2F outcomes, embeddings and the joint-training log are synthetic stand-ins from the seeded demo world (they need Lean, a GPU or downloads).",
-    "Computed for real on them: split/format and data stats, trajectory stats, the covariance spectrum (Python job), plots, abort-rule checks and these reports.",
+    "Computed for real on them: split/format, data stats and the contrastive pool, trajectory stats, every embedding metric and plot, the decoupled energy head (trained on CPU), its energies and EBM metrics, abort-rule checks and these reports.",
   ];
 }
 
 function baselineInputs(run: Run): string[] {
   const it = run.paths.iter_0;
-  return [run.paths.data.traced.stats, it.baselines.spectrum_metrics, it.baselines.search_results, it.baselines.spectrum_plot];
+  const a = analyticsPaths(run.paths, "iter_0");
+  return [run.paths.data.traced.stats, a.embedding_metrics, a.ebm_metrics, it.baselines.search_results, ...PLOT_CAPTIONS.map(([k]) => a.plots[k])];
 }
 
 export function baselineReportStage(run: Run): StageSpec<{ report: string }> {
@@ -104,12 +126,12 @@ export function baselineReportStage(run: Run): StageSpec<{ report: string }> {
     run(ctx) {
       const stats = readJson<DataStats>(ctx.abs(run.paths.data.traced.stats));
       const statsRel = run.paths.data.traced.stats;
-      const spectrum = metricsOf(ctx, it.baselines.spectrum_metrics);
+      const a = analyticsPaths(run.paths, "iter_0");
+      const emb = metricsOf(ctx, a.embedding_metrics);
+      const ebmFile = metricsOf(ctx, a.ebm_metrics);
       const search = metricsOf(ctx, it.baselines.search_results);
       const src = stats.details.sources;
       const share = (s: string): Cell => (src[s] ? valueCell(src[s]!.pair_fraction, statsRel, "pct") : notRun(`no ${s} pairs in ${statsRel}`));
-      const ebm = {} as Record<(typeof EBM_METRIC_KEYS)[number], Cell>;
-      for (const k of EBM_METRIC_KEYS) ebm[k] = notRun(NOT_BUILT.ebm);
       const model: BaselineReportModel = {
         header: header(run, ctx, "v2 Iter 0 Baseline Report", inputs),
         data: {
@@ -118,11 +140,11 @@ export function baselineReportStage(run: Run): StageSpec<{ report: string }> {
           contrastive_theorems: valueCell(stats.values.contrastive_theorems, statsRel, "int"),
           source_breakdown: { workbook: share("workbook"), numinamath: share("numinamath") },
         },
-        embedding: embeddingCells(spectrum, it.baselines.spectrum_metrics),
-        ebm,
+        embedding: embeddingCells(emb, a.embedding_metrics),
+        ebm: ebmCells(ebmFile, a.ebm_metrics),
         search: { llm_only: searchCells(search, it.baselines.search_results, "llm_only"), llm_ebm: searchCells(search, it.baselines.search_results, "llm_ebm") },
-        plots: [{ title: "Eigenvalue spectrum (log scale)", svg_relpath: posix.relative(posix.dirname(md), it.baselines.spectrum_plot), caption: "Covariance eigenvalues of the iter_0 state embeddings, descending (Task 2.3)." }],
-        notes: demoNotes(run),
+        plots: PLOT_CAPTIONS.map(([k, title, caption]) => ({ title, svg_relpath: posix.relative(posix.dirname(md), a.plots[k]), caption })),
+        notes: [...demoNotes(run), ...metricNotes(emb, ebmFile)],
       };
       const text = renderBaselineMarkdown(model);
       ctx.writeText(md, text, { schema: "baseline_report" });
@@ -143,7 +165,10 @@ export function comparisonReportStage(run: Run): StageSpec<{ report: string }> {
   const plotsDir = p.iter_1.analysis_plots_dir;
   const plot = (it: IterName) => p[it].baselines.spectrum_plot;
   const copyOf = (it: IterName) => posix.join(plotsDir, posix.basename(plot(it)));
-  const inputs = [p.iter_0.baselines.search_results, p.iter_1.baselines.search_results, p.iter_0.baselines.spectrum_metrics, p.iter_1.baselines.spectrum_metrics, p.iter_1.abort_check, plot("iter_0"), plot("iter_1")];
+  const a0 = analyticsPaths(p, "iter_0");
+  const a1 = analyticsPaths(p, "iter_1");
+  const configBEbm = `${decoupledEbmPaths(p, "iter_1").dir}/ebm_metrics.json`;
+  const inputs = [p.iter_0.baselines.search_results, p.iter_1.baselines.search_results, a0.embedding_metrics, a1.embedding_metrics, a0.ebm_metrics, configBEbm, p.iter_1.abort_check, plot("iter_0"), plot("iter_1")];
   return {
     name: "comparison-report",
     description: "render comparison_report.md (plan Tasks 4.3–4.5 and Success Metrics) from iter_0 and iter_1 artifacts",
@@ -160,14 +185,39 @@ export function comparisonReportStage(run: Run): StageSpec<{ report: string }> {
       const s0 = metricsOf(ctx, p.iter_0.baselines.search_results);
       const s1 = metricsOf(ctx, p.iter_1.baselines.search_results);
       const abort = readJson<AbortCheck>(ctx.abs(p.iter_1.abort_check));
-      const emb = notRun(NOT_BUILT.embedding_metrics);
-      const ebm = notRun(NOT_BUILT.ebm);
+      const e0 = metricsOf(ctx, a0.embedding_metrics);
+      const e1 = metricsOf(ctx, a1.embedding_metrics);
+      const ebmA = metricsOf(ctx, a0.ebm_metrics);
+      const ebmB = metricsOf(ctx, configBEbm);
+      const cell = (f: MetricsFile, rel: string, k: string) => cellFrom(f, rel, k, `${k} missing from ${rel}`);
+      const joint = notRun(NOT_BUILT.joint_ebm);
       const model: ComparisonReportModel = {
         header: header(run, ctx, "v2 Iter 1 Comparison Report (A/B/C)", inputs),
         configs: {
-          A: { centroid_l2: emb, linear_probe_acc: emb, rank1_accuracy: ebm, rank1_d4_plus: ebm, sibling_discrimination: ebm, minif2f_rate: rateCell(s0, p.iter_0.baselines.search_results, "llm_ebm") },
-          B: { centroid_l2: emb, linear_probe_acc: emb, rank1_accuracy: ebm, rank1_d4_plus: ebm, sibling_discrimination: ebm, minif2f_rate: notRun(NOT_BUILT.config_b_search) },
-          C: { centroid_l2: emb, linear_probe_acc: emb, rank1_accuracy: ebm, rank1_d4_plus: ebm, sibling_discrimination: ebm, minif2f_rate: rateCell(s1, p.iter_1.baselines.search_results, "llm_ebm") },
+          A: {
+            centroid_l2: cell(e0, a0.embedding_metrics, "centroid_l2"),
+            linear_probe_acc: cell(e0, a0.embedding_metrics, "linear_probe_acc"),
+            rank1_accuracy: cell(ebmA, a0.ebm_metrics, "rank1_accuracy"),
+            rank1_d4_plus: cell(ebmA, a0.ebm_metrics, "rank1_d4+"),
+            sibling_discrimination: cell(ebmA, a0.ebm_metrics, "sibling_discrimination"),
+            minif2f_rate: rateCell(s0, p.iter_0.baselines.search_results, "llm_ebm"),
+          },
+          B: {
+            centroid_l2: cell(e1, a1.embedding_metrics, "centroid_l2"),
+            linear_probe_acc: cell(e1, a1.embedding_metrics, "linear_probe_acc"),
+            rank1_accuracy: cell(ebmB, configBEbm, "rank1_accuracy"),
+            rank1_d4_plus: cell(ebmB, configBEbm, "rank1_d4+"),
+            sibling_discrimination: cell(ebmB, configBEbm, "sibling_discrimination"),
+            minif2f_rate: notRun(NOT_BUILT.config_b_search),
+          },
+          C: {
+            centroid_l2: cell(e1, a1.embedding_metrics, "centroid_l2"),
+            linear_probe_acc: cell(e1, a1.embedding_metrics, "linear_probe_acc"),
+            rank1_accuracy: joint,
+            rank1_d4_plus: joint,
+            sibling_discrimination: joint,
+            minif2f_rate: rateCell(s1, p.iter_1.baselines.search_results, "llm_ebm"),
+          },
         },
         llm_only_rate: { iter_0: rateCell(s0, p.iter_0.baselines.search_results, "llm_only"), iter_1: rateCell(s1, p.iter_1.baselines.search_results, "llm_only") },
         sft_val_loss: { iter_0: notRun(NOT_BUILT.sft), iter_1: notRun(NOT_BUILT.sft) },
@@ -177,7 +227,7 @@ export function comparisonReportStage(run: Run): StageSpec<{ report: string }> {
           svg_relpath: posix.relative(posix.dirname(md), copyOf(it)),
           caption: `Covariance eigenvalues of the ${it} state embeddings.`,
         })),
-        notes: demoNotes(run),
+        notes: [...demoNotes(run), ...metricNotes(e0, e1, ebmA, ebmB)],
       };
       for (const it of ["iter_0", "iter_1"] as const) {
         copyFileAtomic(ctx.abs(plot(it)), ctx.abs(copyOf(it)));

@@ -1,0 +1,290 @@
+/**
+ * Linear probe (plan Task 2.2): `cross_val_score(LogisticRegression(max_iter=1000), X, y, cv=5)`.
+ *
+ * The objective is scikit-learn 1.2's for lbfgs, on the full features (no reduction):
+ *   f(w, b) = Σᵢ [log(1 + e^{zᵢ}) − yᵢ zᵢ] + ‖w‖² / (2C),   zᵢ = xᵢ·w + b,   b not penalised,
+ * minimised by L-BFGS (memory 10) with scipy's stopping rules (gtol 1e-4 on the max gradient,
+ * ftol 2.2e-9 on the relative decrease, max_iter). Two exact re-parametrisations make it cheaper
+ * without changing the optimum: the intercept is taken about the feature mean μ
+ * (zᵢ = (xᵢ − μ)·w + β), and w = P v with a spectral preconditioner P built from the top covariance
+ * eigenpairs (P ≈ H^{-1/2} of the Hessian at w = 0), so the iteration count does not blow up with
+ * the covariance's condition number. Each function evaluation is two onnxruntime passes over the
+ * training rows (X w and Xᵀ r) in float32 with float64 reductions.
+ */
+import { matmul, matmulTransA } from "./matmul-engine.js";
+import { rowSegments, type RowMatrix, type RowSegment } from "./row-matrix.js";
+
+export interface LogisticOptions {
+  readonly C: number;
+  readonly max_iter: number;
+  readonly gtol: number;
+  readonly ftol: number;
+  readonly memory: number;
+}
+
+/** scikit-learn's defaults (LogisticRegression(max_iter=1000)) and scipy's L-BFGS-B ftol. */
+export const SKLEARN_LOGISTIC_DEFAULTS: LogisticOptions = Object.freeze({ C: 1, max_iter: 1000, gtol: 1e-4, ftol: 2.220446049250313e-9, memory: 10 });
+
+/** Eigenpairs of the feature covariance, to precondition with. */
+export interface SpectralInfo {
+  /** k leading eigenvalues (descending). */
+  readonly values: Float64Array;
+  /** Row-major (k × dim) unit eigenvectors. */
+  readonly vectors: Float64Array;
+  /** Trace of the covariance (for the mean eigenvalue of the rest). */
+  readonly trace: number;
+}
+
+export interface LogisticFit {
+  readonly w: Float64Array;
+  readonly intercept: number;
+  readonly loss: number;
+  readonly iterations: number;
+  readonly evaluations: number;
+  /** Why it stopped: "gtol" | "ftol" | "max_iter" | "no_decrease" (line search at round-off). */
+  readonly stop: "gtol" | "ftol" | "max_iter" | "no_decrease";
+}
+
+interface Evaluation {
+  readonly f: number;
+  /** Gradient w.r.t. the optimisation variable v (length dim + 1, intercept last). */
+  readonly gv: Float64Array;
+  /** max |∂f/∂(w, b)| in the original coordinates (scipy's projected gradient without bounds). */
+  readonly gmax: number;
+}
+
+function softplus(z: number): number {
+  return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
+}
+
+function sigmoid(z: number): number {
+  if (z >= 0) return 1 / (1 + Math.exp(-z));
+  const e = Math.exp(z);
+  return e / (1 + e);
+}
+
+/** w = P v for the spectral preconditioner: P = a_t I + U diag(a_j − a_t) Uᵀ (symmetric). */
+class Preconditioner {
+  private readonly a: Float64Array;
+  constructor(private readonly dim: number, private readonly u: Float64Array | null, a: Float64Array, private readonly tail: number) {
+    this.a = a;
+  }
+  static build(dim: number, n_train: number, C: number, spectral: SpectralInfo | undefined): Preconditioner {
+    // Hessian of f at w = 0 is 0.25·Σ(x−μ)(x−μ)ᵀ + I/C = 0.25·n·Cov + I/C; P = its inverse square root on the top eigenspace
+    if (!spectral || spectral.values.length === 0) return new Preconditioner(dim, null, new Float64Array(0), 1); // identity
+    const k = spectral.values.length;
+    const rest = dim > k ? Math.max(0, spectral.trace - spectral.values.reduce((s, v) => s + v, 0)) / (dim - k) : 0;
+    const h = (lambda: number) => 1 / Math.sqrt(0.25 * n_train * Math.max(lambda, 0) + 1 / C);
+    return new Preconditioner(dim, spectral.vectors, Float64Array.from(spectral.values, h), h(rest));
+  }
+  apply(v: Float64Array): Float64Array {
+    const d = this.dim;
+    const out = new Float64Array(d);
+    for (let c = 0; c < d; c++) out[c] = this.tail * v[c]!;
+    if (!this.u) return out;
+    for (let j = 0; j < this.a.length; j++) {
+      const off = j * d;
+      let dot = 0;
+      for (let c = 0; c < d; c++) dot += this.u[off + c]! * v[c]!;
+      const coef = (this.a[j]! - this.tail) * dot;
+      for (let c = 0; c < d; c++) out[c] = out[c]! + coef * this.u[off + c]!;
+    }
+    return out;
+  }
+}
+
+/** Fits on the rows of `ranges` (half-open, into x and y). */
+export async function fitLogistic(
+  x: RowMatrix,
+  y: Uint8Array,
+  ranges: readonly (readonly [number, number])[],
+  options: LogisticOptions = SKLEARN_LOGISTIC_DEFAULTS,
+  spectral?: SpectralInfo,
+): Promise<LogisticFit> {
+  const d = x.dim;
+  const segs: RowSegment[] = ranges.flatMap(([s, e]) => rowSegments(x, s, e));
+  const n = segs.reduce((s, g) => s + g.count, 0);
+  if (n === 0) throw new Error("fitLogistic: no training rows");
+  // feature mean of the training rows (exact re-parametrisation of the intercept)
+  const mu = new Float64Array(d);
+  for (const g of segs) for (let i = 0; i < g.count; i++) for (let c = 0; c < d; c++) mu[c] += g.data[i * d + c]!;
+  for (let c = 0; c < d; c++) mu[c] = mu[c]! / n;
+  const pre = Preconditioner.build(d, n, options.C, spectral);
+  const bScale = 1 / Math.sqrt(0.25 * n);
+  let evaluations = 0;
+
+  const toWeights = (v: Float64Array): { w: Float64Array; beta: number } => ({ w: pre.apply(v.subarray(0, d)), beta: bScale * v[d]! });
+
+  const evaluate = async (v: Float64Array): Promise<Evaluation> => {
+    evaluations++;
+    const { w, beta } = toWeights(v);
+    let muw = 0;
+    for (let c = 0; c < d; c++) muw += mu[c]! * w[c]!;
+    const w32 = Float32Array.from(w);
+    const gx = new Float64Array(d); // Σ rᵢ xᵢ (raw features)
+    let loss = 0;
+    let rsum = 0;
+    for (const g of segs) {
+      const z = await matmul(g.data, g.count, d, w32, 1);
+      const r = new Float32Array(g.count);
+      for (let i = 0; i < g.count; i++) {
+        const zi = z[i]! - muw + beta;
+        const yi = y[g.start + i]!;
+        loss += softplus(zi) - yi * zi;
+        const ri = sigmoid(zi) - yi;
+        r[i] = ri;
+        rsum += ri;
+      }
+      const part = await matmulTransA(g.data, g.count, d, r, 1);
+      for (let c = 0; c < d; c++) gx[c] += part[c]!;
+    }
+    let wsq = 0;
+    let gmax = Math.abs(rsum);
+    const gw = new Float64Array(d); // ∂f/∂w at fixed β (centred features)
+    for (let c = 0; c < d; c++) {
+      wsq += w[c]! * w[c]!;
+      gmax = Math.max(gmax, Math.abs(gx[c]! + w[c]! / options.C)); // ∂f/∂w at fixed b (original coordinates)
+      gw[c] = gx[c]! - mu[c]! * rsum + w[c]! / options.C;
+    }
+    const gv = new Float64Array(d + 1);
+    gv.set(pre.apply(gw));
+    gv[d] = bScale * rsum;
+    return { f: loss + wsq / (2 * options.C), gv, gmax };
+  };
+
+  const v = new Float64Array(d + 1);
+  let cur = await evaluate(v);
+  const sHist: Float64Array[] = [];
+  const yHist: Float64Array[] = [];
+  const rhoHist: number[] = [];
+  let iterations = 0;
+  let stop: LogisticFit["stop"] = "max_iter";
+  const dot = (a: Float64Array, b: Float64Array) => {
+    let s = 0;
+    for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+    return s;
+  };
+  if (cur.gmax <= options.gtol) stop = "gtol";
+  while (stop === "max_iter" && iterations < options.max_iter) {
+    // two-loop recursion: direction = −H g
+    const q = Float64Array.from(cur.gv);
+    const alpha: number[] = [];
+    for (let i = sHist.length - 1; i >= 0; i--) {
+      const a = rhoHist[i]! * dot(sHist[i]!, q);
+      alpha[i] = a;
+      const yi = yHist[i]!;
+      for (let k = 0; k < q.length; k++) q[k] = q[k]! - a * yi[k]!;
+    }
+    const last = sHist.length - 1;
+    const gamma = last >= 0 ? dot(sHist[last]!, yHist[last]!) / dot(yHist[last]!, yHist[last]!) : 1;
+    for (let k = 0; k < q.length; k++) q[k] = q[k]! * gamma;
+    for (let i = 0; i < sHist.length; i++) {
+      const b = rhoHist[i]! * dot(yHist[i]!, q);
+      const si = sHist[i]!;
+      for (let k = 0; k < q.length; k++) q[k] = q[k]! + (alpha[i]! - b) * si[k]!;
+    }
+    const dir = q.map((t) => -t);
+    let slope = dot(dir, cur.gv);
+    if (!(slope < 0)) {
+      // not a descent direction (round-off): restart from steepest descent
+      sHist.length = yHist.length = rhoHist.length = 0;
+      for (let k = 0; k < dir.length; k++) dir[k] = -cur.gv[k]!;
+      slope = dot(dir, cur.gv);
+    }
+    // backtracking line search with the Armijo condition (convex objective)
+    let step = 1;
+    let next: Evaluation | null = null;
+    let vNext = v;
+    for (let tries = 0; tries < 40; tries++) {
+      vNext = v.map((t, k) => t + step * dir[k]!);
+      const e = await evaluate(vNext);
+      if (Number.isFinite(e.f) && e.f <= cur.f + 1e-4 * step * slope) {
+        next = e;
+        break;
+      }
+      // quadratic interpolation of the step, kept within [0.1, 0.5] of the previous one
+      const denom = 2 * (e.f - cur.f - step * slope);
+      const guess = denom > 0 ? (-slope * step * step) / denom : step / 2;
+      step = Math.min(Math.max(guess, 0.1 * step), 0.5 * step);
+    }
+    iterations++;
+    if (!next) {
+      stop = "no_decrease";
+      break;
+    }
+    const s = vNext.map((t, k) => t - v[k]!);
+    const yv = next.gv.map((t, k) => t - cur.gv[k]!);
+    const sy = dot(s, yv);
+    if (sy > 1e-12 * Math.sqrt(dot(s, s) * dot(yv, yv))) {
+      sHist.push(s);
+      yHist.push(yv);
+      rhoHist.push(1 / sy);
+      if (sHist.length > options.memory) {
+        sHist.shift();
+        yHist.shift();
+        rhoHist.shift();
+      }
+    }
+    const decrease = (cur.f - next.f) / Math.max(Math.abs(cur.f), Math.abs(next.f), 1);
+    v.set(vNext);
+    cur = next;
+    if (cur.gmax <= options.gtol) stop = "gtol";
+    else if (decrease <= options.ftol) stop = "ftol";
+  }
+  const { w, beta } = toWeights(v);
+  let muw = 0;
+  for (let c = 0; c < d; c++) muw += mu[c]! * w[c]!;
+  return { w, intercept: beta - muw, loss: cur.f, iterations, evaluations, stop };
+}
+
+/** Accuracy of `fit` on rows [start, end): predicted positive where x·w + b > 0 (sklearn's predict). */
+export async function logisticAccuracy(x: RowMatrix, y: Uint8Array, start: number, end: number, fit: LogisticFit): Promise<number> {
+  const w32 = Float32Array.from(fit.w);
+  let correct = 0;
+  for (const g of rowSegments(x, start, end)) {
+    const z = await matmul(g.data, g.count, x.dim, w32, 1);
+    for (let i = 0; i < g.count; i++) {
+      const pred = z[i]! + fit.intercept > 0 ? 1 : 0;
+      if (pred === y[g.start + i]) correct++;
+    }
+  }
+  return correct / (end - start);
+}
+
+export interface ProbeResult {
+  /** Mean of the fold accuracies (cross_val_score(...).mean()). */
+  readonly accuracy: number;
+  readonly fold_accuracy: readonly number[];
+  readonly fold_iterations: readonly number[];
+  readonly fold_stop: readonly string[];
+}
+
+/**
+ * K-fold probe over rows [0, bounds[K]) of x, stored fold by fold: test fold f is rows
+ * [bounds[f], bounds[f+1]) (see stratifiedFolds for the assignment).
+ */
+export async function crossValidatedProbe(
+  x: RowMatrix,
+  y: Uint8Array,
+  bounds: readonly number[],
+  options: LogisticOptions = SKLEARN_LOGISTIC_DEFAULTS,
+  spectral?: SpectralInfo,
+): Promise<ProbeResult> {
+  const k = bounds.length - 1;
+  const end = bounds[k]!;
+  const fold_accuracy: number[] = [];
+  const fold_iterations: number[] = [];
+  const fold_stop: string[] = [];
+  for (let f = 0; f < k; f++) {
+    const lo = bounds[f]!;
+    const hi = bounds[f + 1]!;
+    const ranges: [number, number][] = [];
+    if (lo > 0) ranges.push([0, lo]);
+    if (hi < end) ranges.push([hi, end]);
+    const fit = await fitLogistic(x, y, ranges, options, spectral);
+    fold_accuracy.push(await logisticAccuracy(x, y, lo, hi, fit));
+    fold_iterations.push(fit.iterations);
+    fold_stop.push(fit.stop);
+  }
+  return { accuracy: fold_accuracy.reduce((s, a) => s + a, 0) / k, fold_accuracy, fold_iterations, fold_stop };
+}

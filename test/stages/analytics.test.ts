@@ -1,0 +1,73 @@
+/**
+ * The analytics stages in a small demo run: embedding metrics read the trajectories, the
+ * embeddings index and the state embeddings; EBM metrics read an energies file (here computed by
+ * the test as the negative of the planted projection, standing in for the energy-head stage);
+ * plots write every Task 2.3 SVG. A second call with nothing changed runs nothing.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readJson } from "../../src/artifacts/json-file.js";
+import { readNpy, writeNpy } from "../../src/artifacts/npy.js";
+import { openRun } from "../../src/artifacts/run.js";
+import type { MetricsFile } from "../../src/artifacts/schemas.js";
+import { runStage } from "../../src/artifacts/stage.js";
+import type { PlantedValues } from "../../src/demo/index.js";
+import { checkTslabCompat } from "../../src/notebooks/tslab-compat.js";
+import { analyticsPaths, analyticsPlotsStage, ebmMetricsStage, embeddingMetricsStage } from "../../src/stages/analytics.js";
+import { demoWorldStage } from "../../src/stages/demo-world.js";
+import { embedStage, spectrumStage } from "../../src/stages/phase2-embeddings.js";
+import { searchStage } from "../../src/stages/phase1-search.js";
+
+test("embedding-metrics, ebm-metrics and plots stages on a demo run", { timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "burnqed-analytics-"));
+  try {
+    const run = openRun({ run_id: "a", profile: "demo", runs_dir: join(dir, "runs"), reports_dir: join(dir, "reports"), force: [], seed: 5, n_theorems: 80, n_search_theorems: 24, dim: 24 });
+    const q = { quiet: true };
+    await runStage(run, demoWorldStage(run), q);
+    await runStage(run, searchStage(run, "iter_0"), q);
+    await runStage(run, embedStage(run, "iter_0"), q);
+    await runStage(run, spectrumStage(run, "iter_0"), q);
+    const a = analyticsPaths(run.paths, "iter_0");
+    const planted = readJson<PlantedValues>(run.paths.abs(run.paths.demo.planted)).iter_0;
+
+    const emb = await runStage(run, embeddingMetricsStage(run, "iter_0"), q);
+    assert.equal(emb.status, "ran");
+    const file = readJson<MetricsFile>(run.paths.abs(a.embedding_metrics));
+    assert.equal(file.values["sibling_collision_rate"], planted.sibling_collision_rate);
+    assert.equal(file.values["dual_label_states"], planted.dual_label_states);
+    assert.deepEqual((file.details as { excluded_by_index_reason: Record<string, number> }).excluded_by_index_reason, { terminal: planted.n_terminal });
+    assert.equal(readNpy(run.paths.abs(a.sibling_l2)).shape[0], planted.sibling_pairs);
+    // the Python spectrum job and the TypeScript metrics agree on the spectrum ratios
+    const spectrum = readJson<MetricsFile>(run.paths.abs(run.paths.iter_0.baselines.spectrum_metrics));
+    for (const k of ["top1_variance_ratio", "top10_variance_ratio", "effective_dimension"]) {
+      assert.ok(Math.abs(file.values[k]! - spectrum.values[k]!) <= 1e-4 * spectrum.values[k]!, `${k}: ${file.values[k]} vs ${spectrum.values[k]}`);
+    }
+
+    // energies from the test, at the path the energy-head stage writes
+    const trajRows = readNpy(run.paths.abs(run.paths.iter_0.embeddings.states));
+    const [n, d] = trajRows.shape as [number, number];
+    const u = planted.shift_direction;
+    const x = trajRows.data as Float32Array;
+    writeNpy(run.paths.abs(run.paths.iter_0.ebm.energies), "float32", [n], Float32Array.from({ length: n }, (_, r) => -u.reduce((s, uk, k) => s + uk * x[r * d + k]!, 0)));
+    await runStage(run, ebmMetricsStage(run, "iter_0"), q);
+    const ebm = readJson<MetricsFile>(run.paths.abs(a.ebm_metrics));
+    assert.ok(ebm.values["rank1_accuracy"]! > 0.5, `rank1 ${ebm.values["rank1_accuracy"]}`);
+    assert.ok(ebm.values["energy_gap"]! > 0);
+
+    const plots = await runStage(run, analyticsPlotsStage(run, "iter_0", { max_points: 300, pca_dims: 10, seed: 0 }), q);
+    assert.deepEqual(plots.outputs.map((o) => o.path).sort(), [...Object.values(a.plots), a.plot_specs].sort());
+    assert.ok(readFileSync(run.paths.abs(a.plots.sibling_l2_hist), "utf8").includes("collision threshold 1"));
+    // nothing changed: nothing runs
+    const again = await runStage(run, embeddingMetricsStage(run, "iter_0"), q);
+    assert.equal(again.status, "cached");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the analytics stages (and the metrics they import) compile under tslab's TypeScript 5.0", () => {
+  assert.deepEqual(checkTslabCompat("src/stages/analytics.ts").map((p) => `${p.file}:${p.line} ${p.message.split("\n")[0]}`), []);
+});
