@@ -78,9 +78,12 @@ export function ebmMetrics(input: EbmMetricsInput): MetricsFile {
   const origin = input.energies_origin ?? "energies";
   if (e.length !== table.n_rows) throw new Error(`row-count mismatch: table ${table.origin} has ${table.n_rows} rows, ${origin} has ${e.length} energies (row i of the energies must be row i of the table)`);
   let nonFinite = 0;
+  let terminal = 0;
   let unknown = 0;
   for (let r = 0; r < table.n_rows; r++) {
-    if (!Number.isFinite(e[r]!)) nonFinite++;
+    // Terminal nodes (no state text) carry the scorer's dedicated energy −∞: expected, not an alarm.
+    if (e[r] === -Infinity && table.state_pp[r] === "") terminal++;
+    else if (!Number.isFinite(e[r]!)) nonFinite++;
     else if (table.label[r] === "unknown") unknown++;
   }
   const usable = (r: number) => Number.isFinite(e[r]!) && table.label[r] !== "unknown";
@@ -88,6 +91,7 @@ export function ebmMetrics(input: EbmMetricsInput): MetricsFile {
   const not_computed: Record<string, string> = {};
   const notes: string[] = [];
   if (nonFinite > 0) notes.push(`ALARM: ${nonFinite} row(s) of ${origin} have a NaN/Inf energy; left out of every metric`);
+  if (terminal > 0) notes.push(`${terminal} terminal row(s) (no state text, dedicated energy −∞) left out`);
   if (unknown > 0) notes.push(`${unknown} row(s) labelled unknown left out`);
 
   const groups = rankGroups(table, e, usable);

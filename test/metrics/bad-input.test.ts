@@ -129,3 +129,22 @@ test("tables: JSON Lines and Arrow IPC read alike; a missing column or a non-int
     tmp.cleanup();
   }
 });
+
+test("terminal rows (no state text) with the scorer's dedicated energy −∞ are left out without an alarm", () => {
+  const t = metricsTableFromColumns("e", {
+    theorem_name: ["T", "T", "T", "T"],
+    state_id: [0, 1, 2, 3],
+    parent_state_id: [null, 0, 0, 1],
+    depth_from_root: [0, 1, 1, 2],
+    label: ["positive", "positive", "negative", "positive"],
+    state_pp: ["a", "b", "c", ""],
+  });
+  const m = ebmMetrics({ table: t, energies: [0, 1, 2, -Infinity], energies_origin: "e.npy" });
+  const notes = (m.details as { notes: string[] }).notes;
+  assert.ok(notes.includes("1 terminal row(s) (no state text, dedicated energy −∞) left out"), notes.join("\n"));
+  assert.ok(!notes.some((n) => n.startsWith("ALARM")), notes.join("\n"));
+  assert.equal(m.values["rank1_accuracy"], 1);
+  // −∞ on a row that has state text is still an alarm.
+  const bad = ebmMetrics({ table: t, energies: [0, -Infinity, 2, -Infinity], energies_origin: "e.npy" });
+  assert.ok((bad.details as { notes: string[] }).notes.some((n) => n.startsWith("ALARM: 1 row(s) of e.npy have a NaN/Inf energy")));
+});
