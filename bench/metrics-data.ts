@@ -15,8 +15,8 @@
 import { existsSync, mkdirSync, writeFileSync, createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { NpyWriter, writeNpy } from "../src/artifacts/npy.js";
-import { Prng } from "../src/demo/prng.js";
-import { matmul } from "../src/metrics/matmul-engine.js";
+import { Prng } from "../src/numeric/prng.js";
+import { matmul } from "../src/numeric/matmul-engine.js";
 
 export interface BenchDataOptions {
   readonly n_rows: number;

@@ -10,8 +10,9 @@ import { appendFileSync, existsSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { projectSample } from "../src/metrics/embedding-plots.js";
-import { readMetricsTable } from "../src/metrics/metrics-table.js";
-import { npyVectorSource } from "../src/metrics/vector-source.js";
+import { readMetricsTable } from "../src/artifacts/metrics-table-file.js";
+import { npyVectorSource } from "../src/artifacts/npy-vectors.js";
+import { tsneJob } from "../src/jobs/tsne-job.js";
 import { generateBenchData } from "./metrics-data.js";
 
 function arg(name: string, fallback: string): string {
@@ -25,7 +26,8 @@ if (!existsSync(join(dir, "vectors.npy"))) await generateBenchData({ n_rows: 500
 const table = readMetricsTable(join(dir, "table.jsonl"));
 const source = npyVectorSource(join(dir, "vectors.npy"));
 const t0 = performance.now();
-const p = await projectSample(table, source, { max_points: points, pca_dims: 50, seed: 0, tsne_job_dir: resolve(dir, "tsne-job"), log: (m) => process.stderr.write(`${m}\n`) });
+const tsne = tsneJob({ job_dir: resolve(dir, "tsne-job"), perplexity: 30, max_iter: 1000, timeout_s: 1800 });
+const p = await projectSample(table, source, { max_points: points, pca_dims: 50, seed: 0, tsne, log: (m) => process.stderr.write(`${m}\n`) });
 const total = (performance.now() - t0) / 1000;
 const t = p.timings_s;
 const umapTotal = (t["sample"] ?? 0) + (t["pca"] ?? 0) + (t["umap"] ?? 0);

@@ -5,7 +5,9 @@
  *   node --import tsx bench/metrics-ts.ts --table T.jsonl --vectors V.npy --energies E.npy --out F.json
  */
 import { writeFileSync } from "node:fs";
-import { ebmMetrics, embeddingMetrics, npyVectorSource, readMetricsTable, readRowScores } from "../src/metrics/index.js";
+import { readMetricsTable } from "../src/artifacts/metrics-table-file.js";
+import { npyVectorSource, readRowScores } from "../src/artifacts/npy-vectors.js";
+import { ebmMetrics, embeddingMetrics } from "../src/metrics/index.js";
 
 function arg(name: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -24,5 +26,5 @@ const tEbm = (performance.now() - t1) / 1000;
 const total = (performance.now() - t0) / 1000;
 writeFileSync(
   arg("out"),
-  JSON.stringify({ embedding: emb.file.values, not_computed: emb.file.not_computed, ebm: ebm.values, details: emb.file.details, timings_s: { table: tTable, ebm: tEbm, total }, max_rss_mb: process.resourceUsage().maxRSS / 1024 }, null, 1),
+  JSON.stringify({ embedding: emb.file.values, not_computed: emb.file.not_computed, ebm: ebm.values, details: { ...emb.file.details, timings_s: emb.timings_s }, timings_s: { table: tTable, ebm: tEbm, total }, max_rss_mb: process.resourceUsage().maxRSS / 1024 }, null, 1),
 );

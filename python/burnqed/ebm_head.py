@@ -27,6 +27,8 @@ from torch import nn
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import spectral_norm
 
+from burnqed.strict_config import config_from_dict
+
 PLAN_HIDDEN_DIMS = (2048, 1024, 512)
 # Power iterations run once at construction so ‖W/σ̂‖₂ is within ~0.3% of 1 from the first step
 # (torch's own 15 leave it ~2% high for these shapes); training then does 1 per forward.
@@ -45,18 +47,7 @@ class EnergyHeadConfig:
 
     @staticmethod
     def from_dict(raw: Mapping[str, Any]) -> "EnergyHeadConfig":
-        known = {f for f in EnergyHeadConfig.__dataclass_fields__}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise ValueError(f"energy head config: unknown key(s) {unknown} (known: {sorted(known)})")
-        if "d_model" not in raw:
-            raise ValueError("energy head config: missing key 'd_model'")
-        values = dict(raw)
-        if "hidden_dims" in values:
-            values["hidden_dims"] = tuple(int(h) for h in values["hidden_dims"])
-        cfg = EnergyHeadConfig(**values)
-        cfg.validate()
-        return cfg
+        return config_from_dict(EnergyHeadConfig, raw, where="energy head config")
 
     def validate(self) -> None:
         if not (isinstance(self.d_model, int) and self.d_model >= 1):

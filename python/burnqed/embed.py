@@ -33,6 +33,7 @@ import numpy as np
 
 from burnqed.atomic_io import atomic_open, write_json_atomic, write_npy_atomic
 from burnqed.events import EventWriter, run_job
+from burnqed.strict_config import config_from_dict
 
 FLAG_OK, FLAG_EMPTY, FLAG_NON_FINITE, FLAG_ALL_ZERO = 0, 1, 2, 3
 FLAG_NAMES = {FLAG_OK: "ok", FLAG_EMPTY: "empty_text", FLAG_NON_FINITE: "non_finite", FLAG_ALL_ZERO: "all_zero"}
@@ -51,11 +52,10 @@ class EmbedRecipe:
 
     @staticmethod
     def from_dict(raw: Mapping[str, Any]) -> "EmbedRecipe":
-        names = {f.name for f in dataclasses.fields(EmbedRecipe)}
-        unknown = sorted(set(raw) - names)
-        if unknown:
-            raise ValueError(f"embed recipe: unknown key(s) {unknown} (known: {sorted(names)})")
-        r = EmbedRecipe(**raw)
+        return config_from_dict(EmbedRecipe, raw, where="embed recipe")
+
+    def validate(self) -> None:
+        r = self
         if "{state}" not in r.template:
             raise ValueError(f"embed recipe: template must contain '{{state}}', got {r.template!r}")
         if r.truncation_side not in ("left", "right") or r.padding_side != "right":
@@ -64,7 +64,6 @@ class EmbedRecipe:
             raise ValueError(f"embed recipe: unsupported dtypes compute {r.compute_dtype!r} / storage {r.storage_dtype!r}")
         if r.max_length < 2:
             raise ValueError(f"embed recipe: max_length must be >= 2, got {r.max_length}")
-        return r
 
     def format(self, state: str) -> str:
         return self.template.replace("{state}", state)  # not str.format: Lean text has braces
@@ -204,23 +203,7 @@ class EmbedJobConfig:
 
     @staticmethod
     def from_dict(raw: Mapping[str, Any]) -> "EmbedJobConfig":
-        names = {f.name for f in dataclasses.fields(EmbedJobConfig)}
-        unknown = sorted(set(raw) - names)
-        if unknown:
-            raise ValueError(f"embed config: unknown key(s) {unknown} (known: {sorted(names)})")
-        for key in ("model_dir", "sets", "meta_out", "work_dir"):
-            if key not in raw:
-                raise ValueError(f"embed config: missing key '{key}'")
-        values = dict(raw)
-        sets = []
-        for s in values["sets"]:
-            extra = sorted(set(s) - {"name", "texts", "out", "flags_out"})
-            if extra:
-                raise ValueError(f"embed config: set {s.get('name')!r} has unknown key(s) {extra}")
-            sets.append(EmbedSet(**s))
-        values["sets"] = tuple(sets)
-        values["recipe"] = EmbedRecipe.from_dict(values.get("recipe", {}))
-        return EmbedJobConfig(**values)
+        return config_from_dict(EmbedJobConfig, raw, where="embed config")
 
 
 def read_texts(path: str) -> list[str]:

@@ -17,6 +17,7 @@ import numpy as np
 
 from burnqed.atomic_io import write_json_atomic, write_npy_atomic
 from burnqed.events import EventWriter, run_job
+from burnqed.strict_config import config_from_dict
 
 N_TOP = 10
 
@@ -31,14 +32,10 @@ class EmbeddingSpectrumConfig:
 
     @staticmethod
     def from_dict(raw: Mapping[str, Any]) -> "EmbeddingSpectrumConfig":
-        fields = {f.name: f for f in dataclasses.fields(EmbeddingSpectrumConfig)}
-        for key in raw:
-            if key not in fields:
-                raise ValueError(f"embedding_spectrum config: unknown key '{key}' (known: {', '.join(fields)})")
-        for name, f in fields.items():
-            if f.default is dataclasses.MISSING and name not in raw:
-                raise ValueError(f"embedding_spectrum config: missing key '{name}'")
-        cfg = EmbeddingSpectrumConfig(**raw)
+        return config_from_dict(EmbeddingSpectrumConfig, raw, where="embedding_spectrum config")
+
+    def validate(self) -> None:
+        cfg = self
         if cfg.rows is not None and (not isinstance(cfg.rows, str) or not cfg.rows):
             raise ValueError(f"embedding_spectrum config: 'rows' must be a path or null, got {cfg.rows!r}")
         for name in ("vectors", "out_eigenvalues", "out_metrics"):
@@ -46,7 +43,6 @@ class EmbeddingSpectrumConfig:
                 raise ValueError(f"embedding_spectrum config: '{name}' must be a non-empty path, got {getattr(cfg, name)!r}")
         if isinstance(cfg.chunk_rows, bool) or not isinstance(cfg.chunk_rows, int) or cfg.chunk_rows < 1:
             raise ValueError(f"embedding_spectrum config: 'chunk_rows' must be a positive integer, got {cfg.chunk_rows!r}")
-        return cfg
 
 
 def open_vectors(path: str) -> np.ndarray:

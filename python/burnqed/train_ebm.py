@@ -42,6 +42,7 @@ from burnqed.contrastive_plan import SplitPlan, exclude_rows, load_split, sample
 from burnqed.ebm_head import PLAN_HIDDEN_DIMS, EnergyHeadConfig, GoalConditionedEnergyHead, count_parameters, head_checkpoint
 from burnqed.events import EventWriter, JobAbort, JobTerminated, run_job
 from burnqed.losses import info_nce_loss
+from burnqed.strict_config import config_from_dict
 
 VAL_SEED_SALT = 1_000_003  # the validation negatives are drawn once, from (seed, this)
 
@@ -55,7 +56,7 @@ class TrainEbmConfig:
     out_pt: str  # goal_conditioned_head.pt
     out_onnx: str  # goal_conditioned_head.onnx
     out_summary: str  # training summary JSON
-    checkpoint_dir: str
+    checkpoint_path: str  # the resumable checkpoint (removed by the stage once the head is written)
     epochs: int = 20
     batch_size: int = 256  # anchors per step; each brings K negatives
     lr: float = 3e-5
@@ -68,7 +69,7 @@ class TrainEbmConfig:
     grad_clip_norm: float = 1.0
     log_every_steps: int = 10
     temperature_every_steps: int = 50
-    eval_every_steps: int = 0  # 0: only at the end of each epoch
+    eval_every_steps: int = 500  # 0: only at the end of each epoch
     checkpoint_every_steps: int = 500
     max_nonfinite_steps: int = 10
     device: str = "auto"  # auto | cpu | cuda | cuda:N
@@ -79,23 +80,14 @@ class TrainEbmConfig:
     # run control, not part of the recipe (excluded from the checkpoint fingerprint):
     stop_after_steps: Optional[int] = None  # save a checkpoint and stop after this global step (tests, interruption)
 
-    RUN_CONTROL = ("stop_after_steps", "out_pt", "out_onnx", "out_summary", "checkpoint_dir", "device", "threads", "preload_max_gb", "export_onnx")
+    RUN_CONTROL = ("stop_after_steps", "out_pt", "out_onnx", "out_summary", "checkpoint_path", "device", "threads", "preload_max_gb", "export_onnx")
+    # where the data lives, not what it is (data_fingerprint says that): kept out of the fingerprint and the .pt,
+    # so a run directory can move and a head's bytes do not depend on where it was trained
+    INPUT_PATHS = ("states", "goals", "goal_index", "plan_dir")
 
     @staticmethod
     def from_dict(raw: Mapping[str, Any]) -> "TrainEbmConfig":
-        names = [f.name for f in dataclasses.fields(TrainEbmConfig)]
-        unknown = sorted(set(raw) - set(names))
-        if unknown:
-            raise ValueError(f"train_ebm config: unknown key(s) {unknown} (known: {', '.join(names)})")
-        missing = [f.name for f in dataclasses.fields(TrainEbmConfig) if f.default is dataclasses.MISSING and f.name not in raw]
-        if missing:
-            raise ValueError(f"train_ebm config: missing key(s) {missing}")
-        values = dict(raw)
-        if "hidden_dims" in values:
-            values["hidden_dims"] = tuple(int(h) for h in values["hidden_dims"])
-        cfg = TrainEbmConfig(**values)
-        cfg.validate()
-        return cfg
+        return config_from_dict(TrainEbmConfig, raw, where="train_ebm config")
 
     def validate(self) -> None:
         def bad(key: str, why: str) -> None:
@@ -116,10 +108,12 @@ class TrainEbmConfig:
         if self.stop_after_steps is not None and self.stop_after_steps < 1:
             bad("stop_after_steps", "must be a positive integer or null")
 
+    def recipe(self) -> dict[str, Any]:
+        """Everything that determines the training trajectory: the recipe and the data fingerprint (no paths, no run controls)."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k not in self.RUN_CONTROL and k not in self.INPUT_PATHS}
+
     def fingerprint(self) -> str:
-        """Hash of everything that determines the training trajectory (not the run controls)."""
-        d = {k: v for k, v in dataclasses.asdict(self).items() if k not in self.RUN_CONTROL}
-        return hashlib.sha256(json.dumps(d, sort_keys=True, default=list).encode()).hexdigest()[:16]
+        return hashlib.sha256(json.dumps(self.recipe(), sort_keys=True, default=list).encode()).hexdigest()[:16]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -317,7 +311,7 @@ def train(cfg: TrainEbmConfig, events: EventWriter) -> dict[str, Any]:
     train_plan, val_plan, counts = prepare_plans(cfg, store, events)
     head = GoalConditionedEnergyHead(EnergyHeadConfig(d_model=store.d, hidden_dims=cfg.hidden_dims, dropout=cfg.dropout)).to(device)
     opt = torch.optim.AdamW(head.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    ckpt_path = os.path.join(cfg.checkpoint_dir, "train_ebm_checkpoint.pt")
+    ckpt_path = cfg.checkpoint_path
     pos = load_checkpoint(ckpt_path, cfg, head, opt, events)
     if pos is not None:
         events.warning(f"resuming from {ckpt_path} at step {pos.global_step} (epoch {pos.epoch}, batch {pos.step_in_epoch})")
@@ -440,7 +434,7 @@ def finish(cfg: TrainEbmConfig, head: GoalConditionedEnergyHead, store: Embeddin
     train_e = energies_of(head, store, train_plan.group_rows, train_plan.group_rows)
     train_rank1, train_chance, _ = rank1(train_plan, train_e)
     buf = io.BytesIO()
-    torch.save(head_checkpoint(head.cpu(), {"train_config": dataclasses.asdict(cfg), "fingerprint": cfg.fingerprint(), "steps": pos.global_step}), buf)
+    torch.save(head_checkpoint(head.cpu(), {"train_config": cfg.recipe(), "fingerprint": cfg.fingerprint(), "steps": pos.global_step}), buf)
     write_bytes_atomic(cfg.out_pt, buf.getvalue())
     events.artifact(cfg.out_pt, "model")
     if cfg.export_onnx:

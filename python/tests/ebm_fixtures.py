@@ -68,7 +68,7 @@ def train_config(root: str, paths: dict[str, Any], **overrides: Any) -> dict[str
         "out_pt": os.path.join(root, "out", "head.pt"),
         "out_onnx": os.path.join(root, "out", "head.onnx"),
         "out_summary": os.path.join(root, "out", "summary.json"),
-        "checkpoint_dir": os.path.join(root, "ckpt"),
+        "checkpoint_path": os.path.join(root, "ckpt", "train_ebm_checkpoint.pt"),
         "hidden_dims": [64, 32, 16],  # small for speed; the architecture is tested at plan size in test_ebm_head
         "epochs": 6,
         "batch_size": 8,

@@ -75,6 +75,9 @@ class ResumeTest(unittest.TestCase):
                 self.assertTrue(torch.equal(sa[k], sb[k]), k)
             for k in ("val_loss", "val_rank1", "train_rank1", "temperature", "steps", "final_train_loss"):
                 self.assertEqual(full[k], resumed[k], k)
+            # the head records its recipe, not where it was trained: two folders, the same bytes
+            with open(os.path.join(a, "out", "head.pt"), "rb") as fa, open(os.path.join(b, "out", "head.pt"), "rb") as fb:
+                self.assertEqual(fa.read(), fb.read())
 
     def test_sigterm_checkpoints_at_a_step_boundary_and_the_job_resumes(self) -> None:
         import signal

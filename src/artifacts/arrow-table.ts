@@ -24,7 +24,7 @@ import {
   vectorFromArray,
 } from "apache-arrow";
 import { writeFileAtomic } from "./atomic-write.js";
-import type { CellValue, ColumnSpec, Columns, TableSchema } from "./schema.js";
+import type { CellValue, ColumnSpec, Columns, ColumnsOf, TableSchema } from "./schema.js";
 
 export class SchemaError extends Error {
   constructor(readonly path: string, readonly schema_name: string, readonly field: string | null, detail: string) {
@@ -33,11 +33,11 @@ export class SchemaError extends Error {
   }
 }
 
-/** A table read back: column arrays (numbers for int64, typed arrays for dense numeric columns). */
-export interface TableData {
-  readonly schema: TableSchema;
+/** A table read back: column arrays (numbers for int64, typed arrays for dense numeric columns), typed by its schema. */
+export interface TableData<S extends TableSchema = TableSchema> {
+  readonly schema: S;
   readonly n_rows: number;
-  readonly columns: Readonly<Record<string, ArrayLike<CellValue>>>;
+  readonly columns: ColumnsOf<S>;
 }
 
 function arrowType(t: ColumnSpec["type"]): DataType {
@@ -131,7 +131,12 @@ function badValue(path: string, schema: TableSchema, spec: ColumnSpec, row: numb
 }
 
 /** Validate and write `cols` as an Arrow IPC file, atomically. Returns the row count. */
-export function writeTable(path: string, schema: TableSchema, cols: Columns): number {
+export function writeTable<S extends TableSchema>(path: string, schema: S, cols: ColumnsOf<S>): number {
+  return writeUntypedTable(path, schema, cols);
+}
+
+/** The same for columns whose types are known only at run time (data read from outside, tests of bad input). */
+export function writeUntypedTable(path: string, schema: TableSchema, cols: Columns): number {
   const n = validateColumns(path, schema, cols);
   writeFileAtomic(path, encodeTable(schema, cols));
   return n;
@@ -164,7 +169,7 @@ export function encodeTable(schema: TableSchema, cols: Columns): Uint8Array {
 }
 
 /** Read and validate an Arrow IPC file against `schema`. */
-export function readTable(path: string, schema: TableSchema): TableData {
+export function readTable<S extends TableSchema>(path: string, schema: S): TableData<S> {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -195,9 +200,9 @@ export function readTable(path: string, schema: TableSchema): TableData {
     const vec = table.getChild(spec.name)!;
     columns[spec.name] = toJs(spec, vec);
   }
-  const data: TableData = { schema, n_rows: table.numRows, columns };
-  validateColumns(path, schema, columns as Columns);
-  return data;
+  validateColumns(path, schema, columns);
+  // validated just above against the schema the column types are derived from
+  return { schema, n_rows: table.numRows, columns: columns as ColumnsOf<S> };
 }
 
 function sameWidth(spec: ColumnSpec, t: DataType): boolean {
@@ -224,11 +229,12 @@ function toJs(spec: ColumnSpec, vec: Vector): ArrayLike<CellValue> {
 }
 
 /** Rows as objects (convenient for small tables and notebooks). */
-export function tableRows(t: TableData): Record<string, CellValue>[] {
+export function tableRows<S extends TableSchema>(t: TableData<S>): Record<string, CellValue>[] {
+  const cols: Columns = Object.fromEntries(Object.entries(t.columns));
   const rows: Record<string, CellValue>[] = [];
   for (let i = 0; i < t.n_rows; i++) {
     const r: Record<string, CellValue> = {};
-    for (const c of t.schema.columns) r[c.name] = t.columns[c.name]![i] ?? null;
+    for (const c of t.schema.columns) r[c.name] = cols[c.name]?.[i] ?? null;
     rows.push(r);
   }
   return rows;

@@ -7,14 +7,14 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { writeFileAtomic } from "./atomic-write.js";
+import type { RunRel } from "../config/run-paths.js";
 import type { GitVersion } from "./code-version.js";
 import { sha256File } from "./hash.js";
 
 export type ArtifactKind = "table" | "npy" | "json" | "jsonl" | "markdown" | "html" | "svg" | "model" | "file";
 
 export interface ArtifactEntry {
-  /** Run-relative path. */
-  readonly path: string;
+  readonly path: RunRel;
   readonly kind: ArtifactKind;
   /** Table schema name ("trajectories"), npy dtype+shape ("float32[20000,64]"), or a JSON kind. */
   readonly schema: string | null;
@@ -36,12 +36,14 @@ export interface StageRecord {
   /** sha256 of (params, input hashes, code hash): equal key ⇒ equal outputs. */
   readonly key: string;
   readonly params: unknown;
+  /** Run controls of the run that produced the outputs (not part of the key). */
+  readonly controls?: unknown;
   readonly params_hash: string;
   readonly input_hashes: Readonly<Record<string, string>>;
   readonly code_files: Readonly<Record<string, string>>;
   readonly code_hash: string;
   readonly git: GitVersion;
-  readonly outputs: readonly string[];
+  readonly outputs: readonly RunRel[];
   /** Small JSON summary the stage returned (shown again on a cache hit). */
   readonly result: unknown;
   readonly wall_s: number;

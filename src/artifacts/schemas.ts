@@ -2,15 +2,23 @@
  * Every artifact schema, declared once. `exportSchemas()` writes them as JSON for the Python side
  * (python/burnqed/schemas.json); a test keeps the two in step.
  */
-import type { TableSchema } from "./schema.js";
+import type { ColumnsOf, RowOf, TableSchema } from "./schema.js";
 
 export const SOURCES = ["workbook", "workbook_plus", "numinamath", "minif2f"] as const;
 export type Source = (typeof SOURCES)[number];
+export const isSource = (s: string): s is Source => (SOURCES as readonly string[]).includes(s);
 
 export const LABELS = ["positive", "negative", "unknown"] as const;
 export type Label = (typeof LABELS)[number];
 
-export const THEOREMS: TableSchema = {
+/** Why an embeddings-index row is unusable. */
+export const EXCLUDE_REASONS = ["terminal", "empty_text", "non_finite", "all_zero"] as const;
+export type ExcludeReason = (typeof EXCLUDE_REASONS)[number];
+
+export const SFT_SPLITS = ["train", "val"] as const;
+export type SftSplit = (typeof SFT_SPLITS)[number];
+
+export const THEOREMS = {
   name: "theorems",
   version: 1,
   description: "One row per theorem statement, with its proof when the dataset has one.",
@@ -24,9 +32,9 @@ export const THEOREMS: TableSchema = {
     { name: "lean_version", type: "utf8", nullable: true, description: "Lean toolchain the dataset was written for." },
     { name: "split", type: "utf8", nullable: true, values: ["train", "val", "valid", "test"], description: "Dataset split when the source defines one." },
   ],
-};
+} as const satisfies TableSchema;
 
-export const TACTIC_PAIRS: TableSchema = {
+export const TACTIC_PAIRS = {
   name: "tactic_pairs",
   version: 1,
   description: "(goal state before, tactic) pairs traced from accepted proofs.",
@@ -38,9 +46,9 @@ export const TACTIC_PAIRS: TableSchema = {
     { name: "depth", type: "int32", nullable: false, description: "Tactic index along the proof (0 = first tactic)." },
     { name: "num_goals", type: "int32", nullable: false, description: "Open goals before the tactic." },
   ],
-};
+} as const satisfies TableSchema;
 
-export const TRAJECTORIES: TableSchema = {
+export const TRAJECTORIES = {
   name: "trajectories",
   version: 1,
   description:
@@ -65,9 +73,9 @@ export const TRAJECTORIES: TableSchema = {
     { name: "llm_time_ms", type: "float64", nullable: true, description: "Policy time spent producing this node." },
     { name: "lean_time_ms", type: "float64", nullable: true, description: "Lean time spent checking this node's tactic." },
   ],
-};
+} as const satisfies TableSchema;
 
-export const EMBEDDINGS_INDEX: TableSchema = {
+export const EMBEDDINGS_INDEX = {
   name: "embeddings_index",
   version: 1,
   description: "Row i describes row i of the state-embedding .npy; goal_row points into the goal-embedding .npy.",
@@ -78,11 +86,11 @@ export const EMBEDDINGS_INDEX: TableSchema = {
     { name: "state_id", type: "int64", nullable: false, description: "Trajectory state id." },
     { name: "goal_row", type: "int32", nullable: false, description: "Row of the theorem's root goal in the goal-embedding matrix." },
     { name: "excluded", type: "bool", nullable: false, description: "Vector unusable (terminal, empty text, non-finite, all-zero)." },
-    { name: "exclude_reason", type: "utf8", nullable: true, values: ["terminal", "empty_text", "non_finite", "all_zero"], description: "Why the row is excluded." },
+    { name: "exclude_reason", type: "utf8", nullable: true, values: EXCLUDE_REASONS, description: "Why the row is excluded." },
   ],
-};
+} as const satisfies TableSchema;
 
-export const CONTRASTIVE_THEOREMS: TableSchema = {
+export const CONTRASTIVE_THEOREMS = {
   name: "contrastive_theorems",
   version: 1,
   description: "Theorems whose traced proof reaches depth >= min_depth: the pool searched for EBM training data (plan Task 0.6, 1.3).",
@@ -91,11 +99,19 @@ export const CONTRASTIVE_THEOREMS: TableSchema = {
     { name: "source", type: "utf8", nullable: false, values: SOURCES, description: "Source of the theorem." },
     { name: "max_depth", type: "int32", nullable: false, description: "Deepest tactic index + 1 in the traced proof (number of proof steps)." },
     { name: "n_pairs", type: "int32", nullable: false, description: "Traced (state, tactic) pairs." },
-    { name: "split", type: "utf8", nullable: false, values: ["train", "val"], description: "SFT split of the theorem." },
+    { name: "split", type: "utf8", nullable: false, values: SFT_SPLITS, description: "SFT split of the theorem." },
   ],
-};
+} as const satisfies TableSchema;
 
 export const TABLE_SCHEMAS: readonly TableSchema[] = [THEOREMS, TACTIC_PAIRS, TRAJECTORIES, EMBEDDINGS_INDEX, CONTRASTIVE_THEOREMS];
+
+export type TheoremColumns = ColumnsOf<typeof THEOREMS>;
+export type TacticPairColumns = ColumnsOf<typeof TACTIC_PAIRS>;
+export type TrajectoryColumns = ColumnsOf<typeof TRAJECTORIES>;
+export type EmbeddingsIndexColumns = ColumnsOf<typeof EMBEDDINGS_INDEX>;
+export type ContrastiveTheoremColumns = ColumnsOf<typeof CONTRASTIVE_THEOREMS>;
+export type TheoremRow = RowOf<typeof THEOREMS>;
+export type ContrastiveTheoremRow = RowOf<typeof CONTRASTIVE_THEOREMS>;
 
 /** Metric keys as the plan names them (Task 2.2 and 2.5); reports list them in this order. */
 export const EMBEDDING_METRIC_KEYS = [

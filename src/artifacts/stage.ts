@@ -4,32 +4,38 @@
  * its recorded result without running; outputs land atomically and are recorded in the manifest
  * only once all of them exist, so an interrupted stage simply runs again.
  */
-import { existsSync, statSync } from "node:fs";
-import { gitVersion, codeHashes, combinedCodeHash } from "./code-version.js";
+import { existsSync, rmSync, statSync } from "node:fs";
+import type { AbsPath, RunRel } from "../config/run-paths.js";
+import { JobError } from "../jobs/job-error.js";
+import { runJob, type JobResult, type JobSpec } from "../jobs/run-job.js";
+import { stageCodeFiles, type CodeDecl } from "./code-closure.js";
+import { gitVersion, combinedCodeHash } from "./code-version.js";
 import { canonicalJson, sha256File, sha256Text } from "./hash.js";
 import { verifyArtifact, ArtifactIntegrityError, type ArtifactEntry, type ArtifactKind, type StageRecord } from "./manifest.js";
 import { readNpyHeader, writeNpy, type NpyDtype } from "./npy.js";
 import { writeTable } from "./arrow-table.js";
-import { writeJson, writeJsonl } from "./json-file.js";
+import { readJson, writeJson, writeJsonl } from "./json-file.js";
 import { writeFileAtomic } from "./atomic-write.js";
-import type { Columns, TableSchema } from "./schema.js";
+import type { ColumnsOf, TableSchema } from "./schema.js";
 import type { Run } from "./run.js";
 
 export interface OutputDecl {
-  readonly path: string;
+  readonly path: RunRel;
   readonly kind: ArtifactKind;
 }
 
 export interface StageSpec<R> {
-  /** Unique within a run ("demo-world", "iter_0/embedding-spectrum"). */
+  /** Unique within a run ("demo/world", "iter_0/embedding-spectrum"). */
   readonly name: string;
   readonly description: string;
-  /** Canonical JSON parameters (part of the key). */
+  /** Canonical JSON parameters: the recipe values the outputs depend on (part of the key). */
   readonly params: unknown;
+  /** Run controls (timeouts, threads, workers, device): recorded, never part of the key. */
+  readonly controls?: unknown;
   /** Run-relative input artifacts (their sha256 is part of the key). */
-  readonly inputs: readonly string[];
-  /** Repo-relative source files or folders whose content is part of the key. */
-  readonly code: readonly string[];
+  readonly inputs: readonly RunRel[];
+  /** The module that builds the stage and the Python jobs it runs: their import closures are part of the key. */
+  readonly code: CodeDecl;
   readonly outputs: readonly OutputDecl[];
   run(ctx: StageContext): Promise<R> | R;
 }
@@ -42,19 +48,35 @@ export interface OutputMeta {
 export interface StageContext {
   readonly run: Run;
   readonly stage: string;
-  abs(rel: string): string;
+  abs(rel: RunRel): AbsPath;
   /** Progress/log line for this stage (stderr; notebooks show it under the cell). */
   log(message: string): void;
-  writeTable(rel: string, schema: TableSchema, cols: Columns): number;
-  writeNpy(rel: string, dtype: NpyDtype, shape: readonly number[], data: ArrayLike<number> | BigInt64Array): void;
-  writeJson(rel: string, value: unknown, meta?: OutputMeta): void;
-  writeJsonl(rel: string, records: Iterable<unknown>): number;
-  writeText(rel: string, text: string, meta?: OutputMeta): void;
+  writeTable<S extends TableSchema>(rel: RunRel, schema: S, cols: ColumnsOf<S>): number;
+  writeNpy(rel: RunRel, dtype: NpyDtype, shape: readonly number[], data: ArrayLike<number> | BigInt64Array): void;
+  writeJson(rel: RunRel, value: unknown, meta?: OutputMeta): void;
+  writeJsonl(rel: RunRel, records: Iterable<unknown>): number;
+  writeText(rel: RunRel, text: string, meta?: OutputMeta): void;
   /** Describe an output written by someone else (a Python job). */
-  describe(rel: string, meta: OutputMeta): void;
+  describe(rel: RunRel, meta: OutputMeta): void;
+  /** Run a Python job the stage declares in `code.jobs` (an undeclared job is an error: its code would miss the key). */
+  runJob(spec: JobSpec): Promise<JobResult>;
 }
 
 export type StageState = "fresh" | "stale" | "missing";
+
+/** The `.err` file a failed stage leaves (removed when the stage next succeeds). */
+export interface StageFailure {
+  readonly kind: "stage_failure";
+  readonly stage: string;
+  readonly failed_at: string;
+  readonly message: string;
+  readonly params: unknown;
+  readonly controls: unknown;
+  /** The Python job's command line and the tail of its stderr, when a job failed. */
+  readonly command: readonly string[] | null;
+  readonly stderr_tail: string | null;
+  readonly stderr_path: string | null;
+}
 
 export interface StageStatus {
   readonly name: string;
@@ -63,6 +85,8 @@ export interface StageStatus {
   readonly reasons: readonly string[];
   readonly key: string | null;
   readonly record: StageRecord | null;
+  /** The last failure, when the stage failed after its last success (its `.err` file). */
+  readonly failure: { readonly path: RunRel; readonly at: string; readonly message: string } | null;
 }
 
 export interface StageOutcome<R> {
@@ -90,7 +114,7 @@ interface KeyParts {
   readonly code_hash: string;
 }
 
-function inputHash(run: Run, rel: string, stage: string): string {
+function inputHash(run: Run, rel: RunRel, stage: string): string {
   const entry = run.manifest().artifacts[rel];
   if (entry) {
     try {
@@ -110,26 +134,42 @@ export function stageKey(run: Run, spec: StageSpec<unknown>): KeyParts {
   const params_hash = sha256Text(canonicalJson(spec.params ?? null));
   const input_hashes: Record<string, string> = {};
   for (const rel of spec.inputs) input_hashes[rel] = inputHash(run, rel, spec.name);
-  const code_files = codeHashes(spec.code);
+  const code_files = stageCodeFiles(spec.code);
   const code_hash = combinedCodeHash(code_files);
   const key = sha256Text(canonicalJson({ name: spec.name, params_hash, input_hashes, code_hash }));
   return { key, params_hash, input_hashes, code_files, code_hash };
+}
+
+function errorFile(run: Run, spec: StageSpec<unknown>): RunRel {
+  return run.paths.stage_error(spec.name, spec.outputs[0]?.path);
+}
+
+function lastFailure(run: Run, spec: StageSpec<unknown>): StageStatus["failure"] {
+  const path = errorFile(run, spec);
+  if (!existsSync(run.paths.abs(path))) return null;
+  try {
+    const f = readJson<StageFailure>(run.paths.abs(path));
+    return { path, at: f.failed_at, message: f.message.split("\n")[0]!.slice(0, 300) };
+  } catch {
+    return { path, at: "?", message: "unreadable error file" };
+  }
 }
 
 /** Fresh, stale (with reasons) or missing — without running anything. */
 export function stageStatus(run: Run, spec: StageSpec<unknown>): StageStatus {
   const m = run.manifest();
   const record = m.stages[spec.name] ?? null;
+  const failure = lastFailure(run, spec);
   let parts: KeyParts;
   try {
     parts = stageKey(run, spec);
   } catch (e) {
     const reason = e instanceof StageError ? e.message.replace(`stage '${spec.name}': `, "") : (e as Error).message;
-    return { name: spec.name, state: record ? "stale" : "missing", reasons: [reason], key: null, record };
+    return { name: spec.name, state: record ? "stale" : "missing", reasons: [reason], key: null, record, failure };
   }
-  if (!record) return { name: spec.name, state: "missing", reasons: ["never ran"], key: parts.key, record };
+  if (!record) return { name: spec.name, state: "missing", reasons: ["never ran"], key: parts.key, record, failure };
   const reasons = staleReasons(run, spec, record, parts);
-  return { name: spec.name, state: reasons.length ? "stale" : "fresh", reasons, key: parts.key, record };
+  return { name: spec.name, state: reasons.length ? "stale" : "fresh", reasons, key: parts.key, record, failure };
 }
 
 function staleReasons(run: Run, spec: StageSpec<unknown>, record: StageRecord, parts: KeyParts): string[] {
@@ -162,17 +202,21 @@ function staleReasons(run: Run, spec: StageSpec<unknown>, record: StageRecord, p
   return reasons;
 }
 
+/** The changed keys, as dotted paths into nested objects ("recipe.lr 0.001 → 0.0001"). */
 function diffParams(a: unknown, b: unknown): string {
-  if (a && b && typeof a === "object" && typeof b === "object" && !Array.isArray(a)) {
-    const ao = a as Record<string, unknown>;
-    const bo = b as Record<string, unknown>;
-    const keys = [...new Set([...Object.keys(ao), ...Object.keys(bo)])].filter((k) => canonicalJson(ao[k] ?? null) !== canonicalJson(bo[k] ?? null));
-    return keys
-      .slice(0, 4)
-      .map((k) => `${k} ${short(ao[k])} → ${short(bo[k])}`)
-      .join("; ");
-  }
-  return `${short(a)} → ${short(b)}`;
+  const out: string[] = [];
+  const walk = (x: unknown, y: unknown, path: string) => {
+    const obj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+    if (obj(x) && obj(y)) {
+      for (const k of [...new Set([...Object.keys(x), ...Object.keys(y)])].sort()) {
+        if (canonicalJson(x[k] ?? null) !== canonicalJson(y[k] ?? null)) walk(x[k], y[k], path ? `${path}.${k}` : k);
+      }
+      return;
+    }
+    out.push(`${path || "params"} ${short(x)} → ${short(y)}`);
+  };
+  walk(a, b, "");
+  return out.slice(0, 4).join("; ") + (out.length > 4 ? ` (+${out.length - 4} more)` : "");
 }
 
 function short(v: unknown): string {
@@ -204,10 +248,15 @@ export async function runStage<R>(run: Run, spec: StageSpec<R>, opts: RunStageOp
   const parts = stageKey(run, spec);
   const meta = new Map<string, OutputMeta>();
   const t0 = performance.now();
+  const declaredJobs = new Set(spec.code.jobs ?? []);
   const ctx: StageContext = {
     run,
     stage: spec.name,
     abs: (rel) => run.paths.abs(rel),
+    runJob: (job) => {
+      if (!declaredJobs.has(job.job)) throw new StageError(spec.name, `runs Python job '${job.job}' but does not declare it in code.jobs (its code would miss the cache key)`);
+      return runJob(job);
+    },
     log: (message) => say(`${spec.name}: ${message}`),
     writeTable: (rel, schema, cols) => {
       const rows = writeTable(run.paths.abs(rel), schema, cols);
@@ -234,12 +283,15 @@ export async function runStage<R>(run: Run, spec: StageSpec<R>, opts: RunStageOp
     describe: (rel, m) => meta.set(rel, m),
   };
   let result: R;
+  const errPath = errorFile(run, spec);
   try {
     result = await spec.run(ctx);
   } catch (e) {
-    run.logStage({ stage: spec.name, status: "failed", error: (e as Error).message.slice(0, 500) });
+    const failure = stageFailure(spec, e);
+    writeJson(run.paths.abs(errPath), failure);
+    run.logStage({ stage: spec.name, status: "failed", error: failure.message.split("\n")[0]!.slice(0, 300), error_file: errPath });
     if (e instanceof StageError) throw e;
-    throw new StageError(spec.name, (e as Error).message, { cause: e });
+    throw new StageError(spec.name, `${(e as Error).message}\n(details: ${run.paths.abs(errPath)})`, { cause: e });
   }
   const wall_s = (performance.now() - t0) / 1000;
   const git = gitVersion();
@@ -277,6 +329,7 @@ export async function runStage<R>(run: Run, spec: StageSpec<R>, opts: RunStageOp
     name: spec.name,
     key: parts.key,
     params: spec.params ?? null,
+    controls: spec.controls ?? null,
     params_hash: parts.params_hash,
     input_hashes: parts.input_hashes,
     code_files: parts.code_files,
@@ -293,11 +346,32 @@ export async function runStage<R>(run: Run, spec: StageSpec<R>, opts: RunStageOp
     stages: { ...m.stages, [spec.name]: record },
   }));
   run.logStage({ stage: spec.name, status: "ran", wall_s });
+  rmSync(run.paths.abs(errPath), { force: true });
   say(`${spec.name}: done in ${wall_s.toFixed(2)} s`);
   return { name: spec.name, status: "ran", result, wall_s, outputs: entries, reasons };
 }
 
 function schemaOfJson(v: unknown): string | null {
   if (v && typeof v === "object" && "kind" in v && typeof (v as { kind: unknown }).kind === "string") return (v as { kind: string }).kind;
+  return null;
+}
+
+function stageFailure(spec: StageSpec<unknown>, e: unknown): StageFailure {
+  const job = findJobError(e);
+  return {
+    kind: "stage_failure",
+    stage: spec.name,
+    failed_at: new Date().toISOString(),
+    message: e instanceof Error ? e.message : String(e),
+    params: spec.params ?? null,
+    controls: spec.controls ?? null,
+    command: job ? [...job.command] : null,
+    stderr_tail: job ? job.stderr_tail : null,
+    stderr_path: job ? job.stderr_path : null,
+  };
+}
+
+function findJobError(e: unknown): JobError | null {
+  for (let x: unknown = e, depth = 0; x && depth < 5; x = (x as { cause?: unknown }).cause, depth++) if (x instanceof JobError) return x;
   return null;
 }

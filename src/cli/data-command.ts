@@ -7,14 +7,15 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { readTable, writeTable } from "../artifacts/arrow-table.js";
 import { writeJson, writeJsonl } from "../artifacts/json-file.js";
-import { CONTRASTIVE_THEOREMS, TACTIC_PAIRS, THEOREMS, SOURCES, type Source } from "../artifacts/schemas.js";
+import { CONTRASTIVE_THEOREMS, TACTIC_PAIRS, THEOREMS, SOURCES, isSource } from "../artifacts/schemas.js";
 import { DATASET_CATALOG, DATASET_FORMATS, type DatasetFormat } from "../data/dataset-catalog.js";
-import { buildDataProducts, type ContrastiveRow } from "../data/data-stats.js";
+import { buildDataProducts, contrastiveRowsOf, type ContrastiveRow } from "../data/data-stats.js";
 import { formatInventory, ingestDatasets, ingestReport, type DatasetInput } from "../data/ingest-datasets.js";
 import { readSearchTracePairs } from "../data/search-trace-pairs.js";
 import { poolDocument, selectContrastivePool } from "../data/select-contrastive-pool.js";
 import { DEFAULT_SPLIT } from "../data/split-by-theorem.js";
 import { theoremColumns, theoremRowsOf } from "../data/theorem-row.js";
+import { runLayout } from "../config/run-paths.js";
 
 const HELP = `burnqed data — Phase 0 data tools (plan Tasks 0.3, 0.6, 1.3)
 
@@ -82,16 +83,17 @@ function download(argv: string[]): number {
   const f = flags(argv, { dir: { type: "string" } });
   if (f["help"]) return void process.stdout.write(HELP), 0;
   const dir = resolve(typeof f["dir"] === "string" ? f["dir"] : join(process.env["RUNS_DIR"] ?? "runs", process.env["RUN"] ?? "<run-id>"));
+  const layout = runLayout(dir);
   console.log(`# Datasets for plan Task 0.3 (run directory ${dir}); needs huggingface-cli (pip install huggingface_hub)\n`);
   for (const c of DATASET_CATALOG) {
     console.log(`# ${c.dataset} — ${c.source}, Lean ${c.lean}`);
-    for (const line of c.download(join(dir, c.run_dir))) console.log(line);
+    for (const line of c.download(layout.abs(layout.data.downloads[c.format]))) console.log(line);
   }
   console.log(`\n# If a download holds only .parquet files, convert them to JSON Lines (the ingest reads JSON / JSONL / .lean).`);
   console.log(`\nPlan inventory (estimates):\n`);
   console.log("| Dataset | Statements | With proofs (est.) | Source distribution |\n|---|---|---|---|");
   for (const c of DATASET_CATALOG) console.log(`| ${c.dataset} | ${c.plan.statements} | ${c.plan.with_proofs} | ${c.plan.distribution} |`);
-  console.log(`\nThen: burnqed data ingest --input goedel=${join(dir, DATASET_CATALOG[0]!.run_dir)} ... --out ${join(dir, "data/theorems.arrow")}`);
+  console.log(`\nThen: burnqed data ingest --input goedel=${layout.abs(layout.data.downloads.goedel)} ... --out ${layout.abs(layout.data.theorems)}`);
   return 0;
 }
 
@@ -142,11 +144,10 @@ function split(argv: string[]): number {
   const out = resolve(str(f["out"], "out"));
   let pairs;
   if (typeof f["pairs"] === "string") {
-    const c = readTable(resolve(f["pairs"]), TACTIC_PAIRS).columns;
-    pairs = { theorem_name: c["theorem_name"]!, source: c["source"]!, state_pp: c["state_pp"]!, tactic: c["tactic"]!, depth: c["depth"]! };
+    pairs = readTable(resolve(f["pairs"]), TACTIC_PAIRS).columns;
   } else if (typeof f["tactic-states"] === "string") {
     const source = typeof f["source"] === "string" ? f["source"] : "minif2f";
-    if (!SOURCES.includes(source as Source)) throw new Error(`--source must be one of ${SOURCES.join(", ")}`);
+    if (!isSource(source)) throw new Error(`--source must be one of ${SOURCES.join(", ")}, got '${source}'`);
     const r = readSearchTracePairs(resolve(f["tactic-states"]), source);
     console.log(`${r.files} file(s), ${r.results} search result(s), ${r.proofs} proof path(s) (${r.proofs_with_banned_word} dropped for sorry/admit/cheat), ${r.repeated_pairs} repeated pair(s) kept once`);
     pairs = r.pairs;
@@ -183,13 +184,7 @@ function pool(argv: string[]): number {
   });
   if (f["help"]) return void process.stdout.write(HELP), 0;
   const c = readTable(resolve(str(f["contrastive"], "contrastive")), CONTRASTIVE_THEOREMS).columns;
-  const rows: ContrastiveRow[] = Array.from({ length: c["theorem_name"]!.length }, (_, i) => ({
-    theorem_name: String(c["theorem_name"]![i]),
-    source: String(c["source"]![i]),
-    max_depth: Number(c["max_depth"]![i]),
-    n_pairs: Number(c["n_pairs"]![i]),
-    split: String(c["split"]![i]) as ContrastiveRow["split"],
-  }));
+  const rows: ContrastiveRow[] = contrastiveRowsOf(c);
   const params = { max_theorems: numOr(f["max-theorems"], 2000, "max-theorems"), min_depth: numOr(f["min-depth"], 3, "min-depth"), prefer_hard: f["no-prefer-hard"] !== true };
   const statements =
     typeof f["theorems"] === "string" ? new Map(theoremRowsOf(readTable(resolve(f["theorems"]), THEOREMS).columns).map((r) => [r.name, { header: r.header, statement: r.statement }])) : undefined;

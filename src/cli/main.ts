@@ -8,12 +8,14 @@ import { runStage, stageStatus } from "../artifacts/stage.js";
 import { verifyArtifact } from "../artifacts/manifest.js";
 import { exportSchemas } from "../artifacts/schemas.js";
 import { writeFileAtomic } from "../artifacts/atomic-write.js";
-import { normalizeRunConfig, runConfigInputFromEnv, type RunConfigInput } from "../config/run-config.js";
+import { isDemo, normalizeRunConfig, runConfigInputFromEnv, type RunConfigInput } from "../config/run-config.js";
 import { checkNotebookDir, formatViolations } from "../notebooks/nb-check.js";
+import { syncNotebookDir } from "../notebooks/nb-sync.js";
 import { executeNotebook, notebookCodeHash, planNotebook, NOTEBOOKS } from "../notebooks/execute-notebooks.js";
 import { publishReports } from "../notebooks/publish-reports.js";
 import { formatStatusTable, show } from "../notebooks/show.js";
-import { pipeline } from "../stages/pipeline.js";
+import { pipeline, stageEntry, stageSpec, STAGE_NAMES } from "../stages/registry.js";
+import { exportRecipes } from "../config/recipes.js";
 import { repoRoot } from "../util/repo-root.js";
 import { ebmCommand } from "./ebm-command.js";
 import { METRICS_HELP, metricsCommand, plotsCommand } from "./metrics-command.js";
@@ -29,9 +31,11 @@ Usage: burnqed <command> [options]     (run options come from flags or RUN / PRO
   status                     every stage of the run: fresh, stale (and why) or missing
   stage <name> [--force]     run one stage (names: see status)
   run-all [--force]          run every stage in order in this process (no notebooks)
+  recipes [--out F|--check F]  the plan's and the demo's recipes as JSON (python/burnqed/recipes.json)
   verify [--deep]            check every artifact of the manifest (size+mtime, or full sha256 with --deep)
   schemas [--out F|--check F]  export the artifact schemas as JSON (for the Python side)
-  nb-check                   notebooks orchestrate: no functions, loops or hard-coded paths
+  nb-check                   notebooks orchestrate: no functions, loops or hard-coded paths; each runs its registry stages
+  nb-sync                    add a cell to its notebook for every registry stage that has none
   data ingest|download|split|pool   Phase 0 data tools (burnqed data help)
   lean audit [--project DIR]        Lean version audit: the plan's decision table
   trace --theorems F --out DIR      trace proofs through a REPL pool (burnqed trace --help)
@@ -40,20 +44,32 @@ Usage: burnqed <command> [options]     (run options come from flags or RUN / PRO
   help
 
 Run options: --run ID  --profile demo|real  --runs-dir DIR  --reports-dir DIR  --seed N
+             --set group.key=value   (repeatable) override a recipe value or a run control, e.g.
+                                     --set ebm_train.lr=1e-4 --set ebm_train.timeout_s=7200
+                                     (also BURNQED_SET="a.b=1; c.d=2"; groups and keys: burnqed recipes)
 `;
 
 interface Args {
   readonly positional: string[];
   readonly flags: Map<string, string | true>;
+  /** Every --set value, in order. */
+  readonly sets: string[];
 }
 
 function parseArgs(argv: string[]): Args {
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
+  const sets: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (!a.startsWith("--")) {
       positional.push(a);
+      continue;
+    }
+    if (a === "--set" || a.startsWith("--set=")) {
+      const v = a === "--set" ? argv[++i] : a.slice("--set=".length);
+      if (v === undefined) throw new Error("--set needs group.key=value");
+      sets.push(v);
       continue;
     }
     const eq = a.indexOf("=");
@@ -61,7 +77,7 @@ function parseArgs(argv: string[]): Args {
     else if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith("--") && VALUE_FLAGS.has(a.slice(2))) flags.set(a.slice(2), argv[++i]!);
     else flags.set(a.slice(2), true);
   }
-  return { positional, flags };
+  return { positional, flags, sets };
 }
 
 const VALUE_FLAGS = new Set(["run", "profile", "runs-dir", "reports-dir", "seed", "out", "check"]);
@@ -73,6 +89,7 @@ function runFrom(args: Args, extra: Partial<RunConfigInput> = {}): Run {
     const v = args.flags.get(flag);
     if (typeof v === "string") input[key] = key === "seed" ? Number(v) : v;
   }
+  if (args.sets.length) input["recipe"] = [...(typeof input["recipe"] === "string" ? [input["recipe"]] : []), ...args.sets];
   return openRun(normalizeRunConfig({ ...(input as RunConfigInput), ...extra }));
 }
 
@@ -107,10 +124,15 @@ export async function main(argv: string[]): Promise<number> {
     case "stage": {
       allowOnly(args, cmd, ["force"]);
       const name = args.positional[1];
+      if (!name) throw new Error(`stage: name a stage (stages: ${STAGE_NAMES.join(", ")})`);
       const run = runFrom(args);
-      const entry = pipeline(run).find((e) => e.spec.name === name);
-      if (!entry) throw new Error(`no stage named '${name ?? ""}' (stages: ${pipeline(run).map((e) => e.spec.name).join(", ")})`);
-      show(await runStage(run, entry.spec, { force: args.flags.has("force") }), run);
+      stageEntry(name);
+      const spec = stageSpec(run, name);
+      if (!spec) {
+        console.log(`${name}: not part of the ${run.config.profile} profile — nothing to run`);
+        return 0;
+      }
+      show(await runStage(run, spec, { force: args.flags.has("force") }), run);
       return 0;
     }
     case "run-all": {
@@ -140,20 +162,20 @@ export async function main(argv: string[]): Promise<number> {
       console.log(`${Object.keys(m.artifacts).length - bad} artifact(s) ok, ${bad} bad`);
       return bad ? 1 : 0;
     }
+    case "recipes": {
+      allowOnly(args, cmd, ["out", "check"]);
+      return exportJsonCommand(args, JSON.stringify(exportRecipes(), null, 2) + "\n", "src/config/recipes.ts", "recipes");
+    }
     case "schemas": {
       allowOnly(args, cmd, ["out", "check"]);
-      const text = JSON.stringify(exportSchemas(), null, 2) + "\n";
-      const out = args.flags.get("out");
-      const check = args.flags.get("check");
-      if (typeof check === "string") {
-        const cur = existsSync(check) ? readFileSync(check, "utf8") : "";
-        if (cur !== text) {
-          console.error(`${check} is out of date with src/artifacts/schemas.ts; run: npx tsx src/cli.ts schemas --out ${check}`);
-          return 1;
-        }
-        console.log(`${check} matches src/artifacts/schemas.ts`);
-      } else if (typeof out === "string") writeFileAtomic(out, text);
-      else process.stdout.write(text);
+      return exportJsonCommand(args, JSON.stringify(exportSchemas(), null, 2) + "\n", "src/artifacts/schemas.ts", "schemas");
+    }
+    case "nb-sync": {
+      allowOnly(args, cmd, []);
+      for (const r of syncNotebookDir(join(repoRoot(), "notebooks"))) {
+        if (r.added.length) console.log(`${r.notebook}: added ${r.added.join(", ")}`);
+        if (r.stray.length) console.warn(`${r.notebook}: runs ${r.stray.join(", ")}, not a registry stage of this notebook (left as is)`);
+      }
       return 0;
     }
     case "nb-check": {
@@ -179,7 +201,7 @@ export async function main(argv: string[]): Promise<number> {
 async function reports(run: Run, withNotebooks: boolean): Promise<number> {
   const t0 = performance.now();
   const startedAt = new Date().toISOString();
-  console.log(`[reports] run '${run.config.run_id}' (profile ${run.config.profile}${run.config.profile === "demo" ? ", DEMO" : ""}) at ${run.paths.root}`);
+  console.log(`[reports] run '${run.config.run_id}' (profile ${run.config.profile}${isDemo(run.config) ? ", DEMO" : ""}) at ${run.paths.root}`);
   let executed = 0;
   if (withNotebooks) {
     const code = notebookCodeHash();
@@ -219,4 +241,20 @@ function stageLogSince(run: Run, since: string): Array<{ status: string; stage: 
     .filter(Boolean)
     .map((l) => JSON.parse(l) as { at: string; status: string; stage: string })
     .filter((l) => l.at >= since);
+}
+
+/** `schemas` / `recipes`: print the JSON the Python side reads, write it (--out) or check a copy (--check). */
+function exportJsonCommand(args: Args, text: string, source: string, cmd: string): number {
+  const out = args.flags.get("out");
+  const check = args.flags.get("check");
+  if (typeof check === "string") {
+    const cur = existsSync(check) ? readFileSync(check, "utf8") : "";
+    if (cur !== text) {
+      console.error(`${check} is out of date with ${source}; run: npx tsx src/cli.ts ${cmd} --out ${check}`);
+      return 1;
+    }
+    console.log(`${check} matches ${source}`);
+  } else if (typeof out === "string") writeFileAtomic(out, text);
+  else process.stdout.write(text);
+  return 0;
 }

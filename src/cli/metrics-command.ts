@@ -11,9 +11,11 @@ import { writeJson } from "../artifacts/json-file.js";
 import { writeNpy } from "../artifacts/npy.js";
 import { ebmMetrics } from "../metrics/ebm-metrics.js";
 import { embeddingMetrics } from "../metrics/embedding-metrics.js";
-import { embeddingPlotSpecs, projectSample, DEFAULT_PROJECTION_OPTIONS } from "../metrics/embedding-plots.js";
-import { readMetricsTable } from "../metrics/metrics-table.js";
-import { npyVectorSource, readRowScores } from "../metrics/vector-source.js";
+import { embeddingPlotSpecs, projectSample } from "../metrics/embedding-plots.js";
+import { readMetricsTable } from "../artifacts/metrics-table-file.js";
+import { npyVectorSource, readRowScores } from "../artifacts/npy-vectors.js";
+import { PLAN_RECIPES } from "../config/recipes.js";
+import { tsneJob } from "../jobs/tsne-job.js";
 import { renderSvg } from "../viz/render-svg.js";
 
 export const METRICS_HELP = `burnqed metrics embeddings --table T --vectors V.npy --out embedding_metrics.json [--seed N]
@@ -116,7 +118,9 @@ export async function plotsCommand(argv: string[]): Promise<number> {
     // the spectrum here is the top eigenvalues only (the run's spectrum stage computes all of them)
     const top_k = Math.min(64, vectors.dim);
     const parts = await embeddingMetrics({ table, vectors, parts: ["centroid", "spectrum", "siblings"], params: { seed, spectrum_top_k: top_k }, log: (m) => say(m) });
-    const projections = await projectSample(table, vectors, { max_points: intFlag(f, "max-points", DEFAULT_PROJECTION_OPTIONS.max_points), pca_dims: DEFAULT_PROJECTION_OPTIONS.pca_dims, seed, tsne_job_dir: join(dir, ".tsne-job"), log: (m) => say(m) });
+    const pr = PLAN_RECIPES.plots;
+    const tsne = tsneJob({ job_dir: join(dir, ".tsne-job"), perplexity: pr.recipe.tsne_perplexity, max_iter: pr.recipe.tsne_max_iter, timeout_s: pr.controls.timeout_s });
+    const projections = await projectSample(table, vectors, { max_points: intFlag(f, "max-points", pr.recipe.max_points), pca_dims: pr.recipe.pca_dims, seed, tsne, log: (m) => say(m) });
     const specs = embeddingPlotSpecs({
       title_prefix: "",
       table,

@@ -10,7 +10,7 @@ import { TACTIC_PAIRS, THEOREMS } from "../artifacts/schemas.js";
 import { theoremRowsOf } from "../data/theorem-row.js";
 import { defaultWorkerCount, replCommand } from "../lean/repl-command.js";
 import { pairsColumns, traceTheorems, tracePaths, TraceStoppedError } from "../lean/trace-theorems.js";
-import { traceTheoremsOf } from "../stages/phase0-real.js";
+import { traceTheoremsOf } from "../stages/phase0.js";
 
 const HELP = `burnqed trace — trace proofs into (state, tactic) pairs with a pool of Lean REPLs
 

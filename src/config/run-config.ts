@@ -4,6 +4,7 @@
  */
 import { isAbsolute, join, resolve } from "node:path";
 import { repoRoot } from "../util/repo-root.js";
+import { parseOverrides, resolveRecipes, type Recipes } from "./recipes.js";
 
 /** Which world a run lives in. */
 export type Profile =
@@ -32,6 +33,15 @@ export interface RunConfig {
   readonly demo: DemoScale;
   /** Stage names to re-run even when fresh (`--force` / BURNQED_FORCE). */
   readonly force: readonly string[];
+  /** Recipe overrides as given (`group.key=value`), in order. */
+  readonly recipe_overrides: readonly string[];
+  /** The profile's recipes with the overrides applied (src/config/recipes.ts). */
+  readonly recipes: Recipes;
+}
+
+/** True for the seeded synthetic world (every page and cell that shows its data says DEMO). */
+export function isDemo(config: RunConfig): boolean {
+  return config.profile === "demo";
 }
 
 export const DEFAULT_DEMO_SCALE: DemoScale = Object.freeze({ seed: 20261127, n_theorems: 400, n_search_theorems: 160, dim: 64, n_minif2f: 244 });
@@ -47,9 +57,11 @@ export type RunConfigInput = Partial<{
   dim: number;
   n_minif2f: number;
   force: readonly string[] | string;
+  /** Recipe overrides: "group.key=value; group.key=value" or a list of such entries. */
+  recipe: readonly string[] | string;
 }>;
 
-const KEYS = ["run_id", "profile", "runs_dir", "reports_dir", "seed", "n_theorems", "n_search_theorems", "dim", "n_minif2f", "force"];
+const KEYS = ["run_id", "profile", "runs_dir", "reports_dir", "seed", "n_theorems", "n_search_theorems", "dim", "n_minif2f", "force", "recipe"];
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -79,7 +91,11 @@ export function normalizeRunConfig(raw: RunConfigInput): RunConfig {
   });
   const forceRaw = raw.force ?? [];
   const force = Object.freeze((typeof forceRaw === "string" ? forceRaw.split(",") : [...forceRaw]).map((s) => s.trim()).filter(Boolean));
-  return Object.freeze({ run_id, profile, runs_dir: dir(raw.runs_dir, "runs"), reports_dir: dir(raw.reports_dir, "reports"), demo, force });
+  const recipeRaw = raw.recipe ?? [];
+  const overrides = (typeof recipeRaw === "string" ? [recipeRaw] : [...recipeRaw]).flatMap((t) => parseOverrides(t, "recipe overrides"));
+  const recipes = resolveRecipes(profile, overrides);
+  const recipe_overrides = Object.freeze(overrides.map((o) => o.text));
+  return Object.freeze({ run_id, profile, runs_dir: dir(raw.runs_dir, "runs"), reports_dir: dir(raw.reports_dir, "reports"), demo, force, recipe_overrides, recipes });
 }
 
 function int(name: string, v: unknown, min: number): number {
@@ -88,7 +104,7 @@ function int(name: string, v: unknown, min: number): number {
   return n;
 }
 
-/** Run options from the environment (RUN, PROFILE, RUNS_DIR, REPORTS_DIR, SEED, BURNQED_FORCE), as `make reports` passes them. */
+/** Run options from the environment (RUN, PROFILE, RUNS_DIR, REPORTS_DIR, SEED, BURNQED_FORCE, BURNQED_SET and the tracing shorthands), as `make reports` passes them. */
 export function runConfigInputFromEnv(env: NodeJS.ProcessEnv = process.env): RunConfigInput {
   const out: Record<string, unknown> = {};
   if (env["RUN"]) out["run_id"] = env["RUN"];
@@ -97,5 +113,15 @@ export function runConfigInputFromEnv(env: NodeJS.ProcessEnv = process.env): Run
   if (env["REPORTS_DIR"]) out["reports_dir"] = env["REPORTS_DIR"];
   if (env["SEED"]) out["seed"] = Number(env["SEED"]);
   if (env["BURNQED_FORCE"]) out["force"] = env["BURNQED_FORCE"];
+  // shorthands kept from the tracing docs: each is a recipe override
+  const shorthands: Array<[string, string]> = [
+    ["BURNQED_TRACE_WORKERS", "trace.workers"],
+    ["BURNQED_TRACE_TIMEOUT_S", "trace.timeout_s"],
+    ["BURNQED_MEM_CAP_MB", "trace.mem_cap_mb"],
+    ["BURNQED_MAX_SEED_FAILURE_RATE", "trace.max_seed_failure_rate"],
+  ];
+  const sets = shorthands.flatMap(([name, key]) => (env[name] ? [`${key}=${env[name]}`] : []));
+  if (env["BURNQED_SET"]) sets.push(env["BURNQED_SET"]);
+  if (sets.length) out["recipe"] = sets.join("; ");
   return out as RunConfigInput;
 }

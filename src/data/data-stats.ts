@@ -3,24 +3,18 @@
  * (theorems whose proof has ≥ min_depth steps) and the stats the baseline report's Data section
  * shows. Pure: tables in, tables and numbers out.
  */
-import type { CellValue } from "../artifacts/schema.js";
+import type { ColumnsOf, RowOf } from "../artifacts/schema.js";
+import type { CONTRASTIVE_THEOREMS, Source, TACTIC_PAIRS } from "../artifacts/schemas.js";
 import { splitByTheorem, type Split, type SplitParams } from "./split-by-theorem.js";
 import { sftRecord, type SftRecord } from "./sft-format.js";
 
-export interface PairColumns {
-  readonly theorem_name: ArrayLike<CellValue>;
-  readonly source: ArrayLike<CellValue>;
-  readonly state_pp: ArrayLike<CellValue>;
-  readonly tactic: ArrayLike<CellValue>;
-  readonly depth: ArrayLike<CellValue>;
-}
+export type PairColumns = Pick<ColumnsOf<typeof TACTIC_PAIRS>, "theorem_name" | "source" | "state_pp" | "tactic" | "depth">;
 
-export interface ContrastiveRow {
-  readonly theorem_name: string;
-  readonly source: string;
-  readonly max_depth: number;
-  readonly n_pairs: number;
-  readonly split: Split;
+export type ContrastiveRow = RowOf<typeof CONTRASTIVE_THEOREMS>;
+
+/** Rows of a CONTRASTIVE_THEOREMS table read back. */
+export function contrastiveRowsOf(c: ColumnsOf<typeof CONTRASTIVE_THEOREMS>): ContrastiveRow[] {
+  return Array.from({ length: c.theorem_name.length }, (_, i) => ({ theorem_name: c.theorem_name[i]!, source: c.source[i]!, max_depth: c.max_depth[i]!, n_pairs: c.n_pairs[i]!, split: c.split[i]! }));
 }
 
 export interface DataProducts {
@@ -52,11 +46,11 @@ export interface DataStats {
 
 export function buildDataProducts(pairs: PairColumns, split: SplitParams, min_depth: number): DataProducts {
   const n = pairs.theorem_name.length;
-  const theorems = new Map<string, { source: string; max_depth: number; n_pairs: number }>();
+  const theorems = new Map<string, { source: Source; max_depth: number; n_pairs: number }>();
   for (let i = 0; i < n; i++) {
-    const name = String(pairs.theorem_name[i]);
-    const source = String(pairs.source[i]);
-    const depth = Number(pairs.depth[i]);
+    const name = pairs.theorem_name[i]!;
+    const source = pairs.source[i]!;
+    const depth = pairs.depth[i]!;
     const t = theorems.get(name);
     if (t) {
       t.max_depth = Math.max(t.max_depth, depth + 1);
@@ -68,13 +62,7 @@ export function buildDataProducts(pairs: PairColumns, split: SplitParams, min_de
   const sft_val: SftRecord[] = [];
   const pairDepth: Record<string, number> = {};
   for (let i = 0; i < n; i++) {
-    const rec = sftRecord({
-      theorem_name: String(pairs.theorem_name[i]),
-      source: String(pairs.source[i]),
-      state_pp: String(pairs.state_pp[i]),
-      tactic: String(pairs.tactic[i]),
-      depth: Number(pairs.depth[i]),
-    });
+    const rec = sftRecord({ theorem_name: pairs.theorem_name[i]!, source: pairs.source[i]!, state_pp: pairs.state_pp[i]!, tactic: pairs.tactic[i]!, depth: pairs.depth[i]! });
     (splits.get(rec.theorem_name) === "val" ? sft_val : sft_train).push(rec);
     pairDepth[String(rec.depth)] = (pairDepth[String(rec.depth)] ?? 0) + 1;
   }

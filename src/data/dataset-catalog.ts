@@ -1,6 +1,7 @@
 /**
  * The datasets of plan Task 0.3: where they come from (Hugging Face / GitHub), the format reader,
- * the Lean they were written for, where a run keeps them, and the plan's inventory estimates.
+ * the Lean they were written for and the plan's inventory estimates (where a run keeps them:
+ * RunPaths.data.downloads).
  * Lean pins are from ../shared/data/README.md (dataset cards, papers, the repos' manifests).
  */
 import type { Source } from "../artifacts/schemas.js";
@@ -14,8 +15,6 @@ export interface CatalogEntry {
   readonly format: DatasetFormat;
   readonly dataset: string;
   readonly source: Source;
-  /** Run-relative folder the download goes to (mirrors the plan's v2/data tree). */
-  readonly run_dir: string;
   readonly lean: string;
   readonly mathlib: string | null;
   readonly evidence: string;
@@ -30,7 +29,6 @@ export const DATASET_CATALOG: readonly CatalogEntry[] = [
     format: "goedel",
     dataset: "Goedel-LM/Lean-workbook-proofs",
     source: "workbook",
-    run_dir: "data/workbook/goedel_proofs",
     lean: "v4.9.0-rc1",
     mathlib: "2f65ba7f1a9144b20c8e7358513548e317d26de1",
     evidence: "Goedel-Prover's mathlib4 submodule (xinhjBrant/mathlib4@2f65ba7, branch deepseek)",
@@ -41,7 +39,6 @@ export const DATASET_CATALOG: readonly CatalogEntry[] = [
     format: "lean_workbook",
     dataset: "internlm/Lean-Workbook",
     source: "workbook",
-    run_dir: "data/workbook/full",
     lean: "v4.8.0-rc1",
     mathlib: null,
     evidence: "the plan (InternLM-Math's leanworkbook readme says v4.7.0)",
@@ -52,7 +49,6 @@ export const DATASET_CATALOG: readonly CatalogEntry[] = [
     format: "numinamath",
     dataset: "AI-MO/NuminaMath-LEAN",
     source: "numinamath",
-    run_dir: "data/numinamath",
     lean: "v4.15.0",
     mathlib: null,
     evidence: "HF card (Mathlib v4.15.0)",
@@ -63,7 +59,6 @@ export const DATASET_CATALOG: readonly CatalogEntry[] = [
     format: "minif2f",
     dataset: "miniF2F (DeepSeek-Prover-V1.5 minif2f.jsonl)",
     source: "minif2f",
-    run_dir: "data/minif2f",
     lean: "v4.9.0-rc1",
     mathlib: "2f65ba7f1a9144b20c8e7358513548e317d26de1",
     evidence: "DeepSeek-Prover-V1.5's mathlib4 submodule",

@@ -7,18 +7,14 @@
  * dropped whole. Pairs repeated across runs of the same theorem are kept once.
  */
 import { readFileSync } from "node:fs";
+import type { ColumnArraysOf } from "../artifacts/schema.js";
+import type { Source, TACTIC_PAIRS } from "../artifacts/schemas.js";
 import { findBannedWord } from "../lean/proof-check.js";
 import { countGoals } from "../lean/trace-pairs.js";
 import { listFiles } from "./dataset-files.js";
 
-export interface PairRows {
-  readonly theorem_name: string[];
-  readonly source: string[];
-  readonly state_pp: string[];
-  readonly tactic: string[];
-  readonly depth: number[];
-  readonly num_goals: number[];
-}
+/** TACTIC_PAIRS columns. */
+export type PairRows = ColumnArraysOf<typeof TACTIC_PAIRS>;
 
 export interface SearchTraceRead {
   readonly pairs: PairRows;
@@ -45,8 +41,8 @@ function isStep(s: unknown): s is Step {
   return typeof s === "object" && s !== null && typeof (s as Step).tactic === "string" && typeof (s as Step).state_before === "string";
 }
 
-export function readSearchTracePairs(path: string, source = "minif2f"): SearchTraceRead {
-  const pairs: PairRows = { theorem_name: [], source: [], state_pp: [], tactic: [], depth: [], num_goals: [] };
+export function readSearchTracePairs(path: string, source: Source = "minif2f"): SearchTraceRead {
+  const pairs = { theorem_name: [] as string[], source: [] as Source[], state_pp: [] as string[], tactic: [] as string[], depth: [] as number[], num_goals: [] as number[] };
   const seen = new Set<string>();
   let results = 0;
   let proofs = 0;

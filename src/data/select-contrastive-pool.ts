@@ -6,6 +6,7 @@
  * choice is deterministic and unbiased by name order. Pure.
  */
 import { sha256Text } from "../artifacts/hash.js";
+import { PLAN_RECIPES } from "../config/recipes.js";
 import type { ContrastiveRow } from "./data-stats.js";
 
 export interface PoolParams {
@@ -17,7 +18,8 @@ export interface PoolParams {
   readonly salt?: string;
 }
 
-export const DEFAULT_POOL: PoolParams = Object.freeze({ max_theorems: 2000, min_depth: 3, prefer_hard: true });
+/** The plan's pool (src/config/recipes.ts). */
+export const DEFAULT_POOL: PoolParams = PLAN_RECIPES.contrastive_pool.recipe;
 
 export interface PoolTheorem extends ContrastiveRow {
   /** 3 olympiad (IMO, USAMO, …), 2 AIME-level, 1 AMC, 0 other. */
@@ -58,11 +60,19 @@ export function selectContrastivePool(rows: readonly ContrastiveRow[], params: P
 }
 
 /** Pool file (the search's --theorems input): with statements when a theorems table is given. */
+/** contrastive_pool.json: what the search reads as its theorem list. */
+export interface PoolDocument {
+  readonly kind: "contrastive_pool";
+  readonly params: PoolParams;
+  readonly counts: { readonly theorems: number; readonly by_tier: Record<string, number> };
+  readonly theorems: ReadonlyArray<{ name: string; source: string; max_depth: number; tier: number; split: string; header?: string; statement?: string }>;
+}
+
 export function poolDocument(
   pool: readonly PoolTheorem[],
   params: PoolParams,
   statements?: ReadonlyMap<string, { header: string; statement: string }>,
-): Record<string, unknown> {
+): PoolDocument {
   const tiers: Record<string, number> = {};
   for (const t of pool) tiers[String(t.tier)] = (tiers[String(t.tier)] ?? 0) + 1;
   return {

@@ -4,6 +4,7 @@
  * lands on both sides.
  */
 import { sha256Text } from "../artifacts/hash.js";
+import { PLAN_RECIPES } from "../config/recipes.js";
 
 export type Split = "train" | "val";
 
@@ -14,7 +15,8 @@ export interface SplitParams {
   readonly salt: string;
 }
 
-export const DEFAULT_SPLIT: SplitParams = Object.freeze({ val_fraction: 0.05, salt: "burnqed-v2" });
+/** The plan's split (src/config/recipes.ts). */
+export const DEFAULT_SPLIT: SplitParams = PLAN_RECIPES.split_format.recipe.split;
 
 /** theorem name → split. `theorems` may repeat names (one per pair); each name is assigned once. */
 export function splitByTheorem(theorems: ReadonlyArray<{ name: string; source: string }>, params: SplitParams = DEFAULT_SPLIT): Map<string, Split> {

@@ -6,21 +6,11 @@
  * whitespace), a proof on the `by` line starts with its first tactic. So
  * `theoremCode(row)` rebuilds a declaration Lean elaborates exactly like the original.
  */
-import type { Source } from "../artifacts/schemas.js";
-import type { Columns } from "../artifacts/schema.js";
+import type { ColumnArraysOf, ColumnsOf, RowOf } from "../artifacts/schema.js";
+import type { THEOREMS } from "../artifacts/schemas.js";
 
-export interface TheoremRow {
-  readonly name: string;
-  readonly source: Source;
-  /** Exact dataset id, e.g. "Goedel-LM/Lean-workbook-proofs". */
-  readonly dataset: string;
-  /** imports / opens / set_option (and any helper declarations before the theorem), comments removed. */
-  readonly header: string;
-  readonly statement: string;
-  readonly proof: string | null;
-  readonly lean_version: string | null;
-  readonly split: "train" | "val" | "valid" | "test" | null;
-}
+/** One THEOREMS row. `header`: imports / opens / set_option (and any helper declarations before the theorem), comments removed. */
+export type TheoremRow = RowOf<typeof THEOREMS>;
 
 /** The declaration with its proof (without the header): what one repl `cmd` elaborates. */
 export function theoremCode(row: Pick<TheoremRow, "name" | "statement" | "proof">): string {
@@ -28,30 +18,29 @@ export function theoremCode(row: Pick<TheoremRow, "name" | "statement" | "proof"
   return /^\s/.test(row.proof) ? `${row.statement} by\n${row.proof.replace(/^[ \t]*\n/, "")}` : `${row.statement} by ${row.proof}`;
 }
 
-export const THEOREM_COLUMNS = ["name", "source", "dataset", "header", "statement", "proof", "lean_version", "split"] as const;
-
-export function theoremColumns(rows: readonly TheoremRow[]): Columns {
-  const cols: Columns = {};
-  for (const c of THEOREM_COLUMNS) cols[c] = rows.map((r) => r[c]);
-  return cols;
+export function theoremColumns(rows: readonly TheoremRow[]): ColumnArraysOf<typeof THEOREMS> {
+  return {
+    name: rows.map((r) => r.name),
+    source: rows.map((r) => r.source),
+    dataset: rows.map((r) => r.dataset),
+    header: rows.map((r) => r.header),
+    statement: rows.map((r) => r.statement),
+    proof: rows.map((r) => r.proof),
+    lean_version: rows.map((r) => r.lean_version),
+    split: rows.map((r) => r.split),
+  };
 }
 
-/** Rows of a THEOREMS table read back (columns as read by readTable). */
-export function theoremRowsOf(columns: Readonly<Record<string, ArrayLike<unknown>>>): TheoremRow[] {
-  const n = columns["name"]?.length ?? 0;
-  const col = (c: string, i: number): unknown => columns[c]?.[i] ?? null;
-  const out: TheoremRow[] = [];
-  for (let i = 0; i < n; i++) {
-    out.push({
-      name: String(col("name", i)),
-      source: String(col("source", i)) as Source,
-      dataset: String(col("dataset", i)),
-      header: String(col("header", i) ?? ""),
-      statement: String(col("statement", i)),
-      proof: col("proof", i) === null ? null : String(col("proof", i)),
-      lean_version: col("lean_version", i) === null ? null : String(col("lean_version", i)),
-      split: col("split", i) === null ? null : (String(col("split", i)) as TheoremRow["split"]),
-    });
-  }
-  return out;
+/** Rows of a THEOREMS table read back. */
+export function theoremRowsOf(c: ColumnsOf<typeof THEOREMS>): TheoremRow[] {
+  return Array.from({ length: c.name.length }, (_, i) => ({
+    name: c.name[i]!,
+    source: c.source[i]!,
+    dataset: c.dataset[i]!,
+    header: c.header[i]!,
+    statement: c.statement[i]!,
+    proof: c.proof[i] ?? null,
+    lean_version: c.lean_version[i] ?? null,
+    split: c.split[i] ?? null,
+  }));
 }

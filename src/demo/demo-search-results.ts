@@ -5,8 +5,18 @@
  */
 import type { PlantedSearchValues, SearchConfig } from "./planted-values.js";
 import { SEARCH_CONFIGS } from "./planted-values.js";
-import { Prng } from "./prng.js";
-import type { SearchResultColumns } from "./table-columns.js";
+import { Prng } from "../numeric/prng.js";
+
+/**
+ * Per-theorem outcome of one miniF2F search configuration (the demo's planted outcomes; a real
+ * run writes them from its search results).
+ */
+export type SearchResultColumns = {
+  readonly name: readonly string[];
+  readonly proved: readonly boolean[];
+  readonly nodes_expanded: readonly number[];
+  readonly wall_s: readonly number[];
+};
 
 /** Planted proved rates (iter_0 ≥ 35% LLM-only, LLM+EBM ≥ 40%; iter_1 LLM+EBM ≥ 45% is missed on purpose: 44%). */
 export const PLANTED_PROVED_RATES: Readonly<Record<SearchConfig, number>> = {

@@ -2,8 +2,12 @@
 import type { Source } from "../artifacts/schemas.js";
 import { renderGoalState, type GoalState } from "./goal-state.js";
 import { PROBLEM_FAMILIES, FAMILY_IDS, type FamilyId } from "./problem-family.js";
-import { Prng } from "./prng.js";
-import type { TacticPairColumns, TheoremColumns } from "./table-columns.js";
+import { Prng } from "../numeric/prng.js";
+import type { ColumnArraysOf } from "../artifacts/schema.js";
+import type { TACTIC_PAIRS, THEOREMS } from "../artifacts/schemas.js";
+
+type TheoremColumns = ColumnArraysOf<typeof THEOREMS>;
+type TacticPairColumns = ColumnArraysOf<typeof TACTIC_PAIRS>;
 import { nextTacticStep } from "./tactic-step.js";
 
 /** A generated theorem as the later demo stages need it. */
@@ -54,7 +58,7 @@ export function generateDemoTheorems(seed: number, n_theorems: number, min_deep:
   const names = new Set<string>();
   const roots = new Set<string>();
   const problems: DemoProblem[] = [];
-  const th = { name: [] as string[], source: [] as Source[], dataset: [] as string[], header: [] as string[], statement: [] as string[], proof: [] as (string | null)[], lean_version: [] as (string | null)[], split: [] as (string | null)[] };
+  const th = { name: [] as string[], source: [] as Source[], dataset: [] as string[], header: [] as string[], statement: [] as string[], proof: [] as (string | null)[], lean_version: [] as (string | null)[], split: [] as TheoremColumns["split"][number][] };
   const tp = { theorem_name: [] as string[], source: [] as Source[], state_pp: [] as string[], tactic: [] as string[], depth: [] as number[], num_goals: [] as number[] };
 
   sources.forEach((source, i) => {

@@ -10,9 +10,12 @@ import type { DemoProblem } from "./demo-theorems.js";
 import { renderGoalState, type GoalState } from "./goal-state.js";
 import { MAX_SEARCH_DEPTH, type IterationSpec } from "./iteration-spec.js";
 import { PROBLEM_FAMILIES } from "./problem-family.js";
-import { Prng } from "./prng.js";
+import { Prng } from "../numeric/prng.js";
 import { growSearchTree, type SearchTreeShape } from "./search-tree-shape.js";
-import type { TrajectoryColumns } from "./table-columns.js";
+import type { ColumnArraysOf } from "../artifacts/schema.js";
+import type { TRAJECTORIES } from "../artifacts/schemas.js";
+
+type TrajectoryColumns = ColumnArraysOf<typeof TRAJECTORIES>;
 import { nextTacticStep } from "./tactic-step.js";
 
 /** Per-row facts (row i ↔ trajectory row i) that the embedding planter uses. */

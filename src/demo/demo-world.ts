@@ -13,27 +13,29 @@ import { DEMO_ITERATION_SPECS, type DemoIterationId } from "./iteration-spec.js"
 import { jointTrainingLog, type DemoMetricEvent } from "./joint-training-log.js";
 import { plantEmbeddings } from "./planted-embeddings.js";
 import { PLANTED_VALUE_DOCS, type PlantedIterationValues, type PlantedValues, type SearchConfig } from "./planted-values.js";
-import { Prng } from "./prng.js";
-import type { EmbeddingsIndexColumns, SearchResultColumns, TacticPairColumns, TheoremColumns, TrajectoryColumns } from "./table-columns.js";
+import { Prng } from "../numeric/prng.js";
+import type { ColumnArraysOf } from "../artifacts/schema.js";
+import type { EMBEDDINGS_INDEX, TACTIC_PAIRS, THEOREMS, TRAJECTORIES } from "../artifacts/schemas.js";
+import type { SearchResultColumns } from "./demo-search-results.js";
 
 export interface DemoIteration {
   readonly run_id: string;
   readonly dim: number;
-  readonly trajectories: TrajectoryColumns;
+  readonly trajectories: ColumnArraysOf<typeof TRAJECTORIES>;
   /** Row-major (n_rows, dim), row i ↔ trajectory row i; terminal rows are all zero and excluded. */
   readonly state_embeddings: Float32Array;
   /** Row-major (n_search_theorems, dim), row g ↔ search_theorems[g] (its root-state embedding). */
   readonly goal_embeddings: Float32Array;
   /** (n_rows,) trajectory row → goal row. */
   readonly goal_index: Int32Array;
-  readonly embeddings_index: EmbeddingsIndexColumns;
+  readonly embeddings_index: ColumnArraysOf<typeof EMBEDDINGS_INDEX>;
 }
 
 export interface DemoWorld {
   readonly demo: true;
   readonly params: DemoParams;
-  readonly theorems: TheoremColumns;
-  readonly tactic_pairs: TacticPairColumns;
+  readonly theorems: ColumnArraysOf<typeof THEOREMS>;
+  readonly tactic_pairs: ColumnArraysOf<typeof TACTIC_PAIRS>;
   /** Contrastive pool (proof max depth ≥ 3) searched in both iterations, in goal-row order. */
   readonly search_theorems: readonly string[];
   readonly iter_0: DemoIteration;

@@ -3,7 +3,7 @@
  * the unit direction u along which positives and negatives separate, and one offset per searched
  * theorem (its "topic"), which every state of that theorem carries and its goal embedding shows.
  */
-import { Prng } from "./prng.js";
+import { Prng } from "../numeric/prng.js";
 
 export interface EmbeddingGeometry {
   readonly dim: number;

@@ -24,15 +24,5 @@ export {
   type JointTrainingLogOptions,
   type UnhealthyKind,
 } from "./joint-training-log.js";
-export { jacobiEigenvalues, type JacobiOptions } from "./jacobi-eigenvalues.js";
 export { varianceSpectrum, type VarianceSpectrum } from "./variance-spectrum.js";
-export { Prng, hash32 } from "./prng.js";
-export {
-  EXCLUDE_REASONS,
-  type EmbeddingsIndexColumns,
-  type ExcludeReason,
-  type SearchResultColumns,
-  type TacticPairColumns,
-  type TheoremColumns,
-  type TrajectoryColumns,
-} from "./table-columns.js";
+export type { SearchResultColumns } from "./demo-search-results.js";

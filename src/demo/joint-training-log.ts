@@ -4,7 +4,7 @@
  * every 500-step eval. The healthy stream follows the plan's "Expected monitoring trajectory" so no
  * abort rule fires; the unhealthy variants trip exactly one rule each, for tests of src/jobs.
  */
-import { Prng } from "./prng.js";
+import { Prng } from "../numeric/prng.js";
 
 export interface DemoMetricEvent {
   readonly event: "metric";

@@ -15,10 +15,13 @@
 import { MAX_SEARCH_DEPTH, type IterationSpec } from "./iteration-spec.js";
 import type { IterationTrajectories } from "./demo-trajectories.js";
 import type { EmbeddingGeometry } from "./embedding-geometry.js";
-import { jacobiEigenvalues } from "./jacobi-eigenvalues.js";
+import { jacobiEigenvalues } from "../numeric/jacobi-eigenvalues.js";
 import type { PlantedIterationValues } from "./planted-values.js";
-import { Prng } from "./prng.js";
-import type { EmbeddingsIndexColumns, ExcludeReason } from "./table-columns.js";
+import { Prng } from "../numeric/prng.js";
+import type { ColumnArraysOf } from "../artifacts/schema.js";
+import type { EMBEDDINGS_INDEX, ExcludeReason } from "../artifacts/schemas.js";
+
+type EmbeddingsIndexColumns = ColumnArraysOf<typeof EMBEDDINGS_INDEX>;
 import { varianceSpectrum } from "./variance-spectrum.js";
 
 export interface IterationEmbeddings {

@@ -4,7 +4,7 @@
  * true where it is cheap to do so.
  */
 import { hypLineName, hypName, type GoalState } from "./goal-state.js";
-import type { Prng } from "./prng.js";
+import type { Prng } from "../numeric/prng.js";
 
 export const FAMILY_IDS = ["real_ineq", "real_eq", "nat_mod", "int_dvd", "func_eq"] as const;
 export type FamilyId = (typeof FAMILY_IDS)[number];

@@ -3,7 +3,7 @@
  * order, and where the found proof path runs. The next node to expand is drawn from the frontier
  * with weight exp(depth_bias · depth) (a negative bias mimics best-first on summed log-probs).
  */
-import type { Prng } from "./prng.js";
+import type { Prng } from "../numeric/prng.js";
 
 export interface SearchTreeShape {
   /** parent[i] of node i; -1 at the root. Ids are creation order (state_id). */

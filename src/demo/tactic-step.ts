@@ -5,7 +5,7 @@
  */
 import { hypLineName, hypName, type GoalState } from "./goal-state.js";
 import type { ProblemFamily } from "./problem-family.js";
-import type { Prng } from "./prng.js";
+import type { Prng } from "../numeric/prng.js";
 
 export interface TacticStep {
   readonly tactic: string;

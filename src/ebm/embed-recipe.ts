@@ -1,9 +1,10 @@
 /**
  * The one embedding recipe (plan Gotcha 4, design pitfall 3): the same text template, truncation,
  * token position and dtypes for training, metrics and search. The Python side
- * (python/burnqed/embed.py DEFAULT_RECIPE) holds the same values; test/ebm/embed-recipe.test.ts
- * keeps the two equal.
+ * (python/burnqed/embed.py DEFAULT_RECIPE) holds the same values; python/tests/test_recipes.py
+ * keeps the two equal through python/burnqed/recipes.json.
  */
+import { PLAN_RECIPES } from "../config/recipes.js";
 export interface EmbedRecipe {
   /** `{state}` is replaced by the state text (no other substitution: Lean text has braces). */
   readonly template: string;
@@ -17,13 +18,5 @@ export interface EmbedRecipe {
   readonly layer: "final_normed_hidden_state";
 }
 
-export const EMBED_RECIPE: EmbedRecipe = {
-  template: "[GOAL]{state}[PROOFSTEP]",
-  max_length: 512,
-  truncation_side: "left",
-  padding_side: "right",
-  compute_dtype: "bfloat16",
-  storage_dtype: "float16",
-  position: "last_content_token",
-  layer: "final_normed_hidden_state",
-};
+/** The plan's recipe (src/config/recipes.ts holds the values). */
+export const EMBED_RECIPE: EmbedRecipe = PLAN_RECIPES.embed.recipe;

@@ -4,7 +4,8 @@
  * embeddings index with exclusions. Pure.
  */
 import type { CellValue } from "../artifacts/schema.js";
-import type { ExcludeReason } from "../demo/table-columns.js";
+import type { ColumnArraysOf } from "../artifacts/schema.js";
+import type { EMBEDDINGS_INDEX, ExcludeReason } from "../artifacts/schemas.js";
 
 export interface EmbeddingTexts {
   /** One per trajectory row (empty for terminal rows: the job does not embed them). */
@@ -61,7 +62,7 @@ export interface IndexColumnsIn {
 }
 
 /** The embeddings index (EMBEDDINGS_INDEX columns) from the job's per-row flags. */
-export function embeddingsIndexColumns(t: IndexColumnsIn, goal_index: Int32Array, state_flags: ArrayLike<number>, goal_flags: ArrayLike<number>) {
+export function embeddingsIndexColumns(t: IndexColumnsIn, goal_index: Int32Array, state_flags: ArrayLike<number>, goal_flags: ArrayLike<number>): ColumnArraysOf<typeof EMBEDDINGS_INDEX> {
   const n = t.theorem_name.length;
   if (state_flags.length !== n) throw new Error(`embedding flags: ${state_flags.length} state flags for ${n} trajectory rows`);
   const reason: (ExcludeReason | null)[] = new Array(n);

@@ -3,6 +3,7 @@
  * outcome is one line of a chunk file; `key` ties it to the exact header + code traced, so a
  * resumed run reuses it only for the same theorem text.
  */
+import type { Source } from "../artifacts/schemas.js";
 import type { TracedPair } from "./trace-pairs.js";
 
 /** seed: the first 20 % batch whose failure rate gates the rest; rest: the remainder. */
@@ -45,7 +46,7 @@ export const TRACE_FAILURES: readonly TraceFailure[] = [
 
 interface OutcomeBase {
   readonly name: string;
-  readonly source: string;
+  readonly source: Source;
   readonly batch: TraceBatch;
   /** sha256(header + NUL + code), first 16 hex digits. */
   readonly key: string;
@@ -70,7 +71,7 @@ export type TraceOutcome = TraceOk | TraceFailed;
 /** The theorem as the tracer sees it. */
 export interface TraceTheorem {
   readonly name: string;
-  readonly source: string;
+  readonly source: Source;
   readonly header: string;
   /** Declaration + proof, as sent in one `cmd`. */
   readonly code: string;

@@ -14,7 +14,8 @@ import { sha256Text } from "../artifacts/hash.js";
 import { readJson, writeJson } from "../artifacts/json-file.js";
 import { writeTable } from "../artifacts/arrow-table.js";
 import { TACTIC_PAIRS } from "../artifacts/schemas.js";
-import type { Columns } from "../artifacts/schema.js";
+import type { ColumnArraysOf } from "../artifacts/schema.js";
+import type { Source } from "../artifacts/schemas.js";
 import { ReplError } from "./repl-errors.js";
 import { ReplPool, type ReplPoolOptions, type ReplPoolStats } from "./repl-pool.js";
 import { checkWholeProof } from "./proof-check.js";
@@ -111,8 +112,8 @@ export function planBatches(theorems: readonly TraceTheorem[], seed_fraction: nu
 }
 
 /** TACTIC_PAIRS columns of the ok outcomes, in the given order. */
-export function pairsColumns(outcomes: readonly TraceOutcome[]): Columns {
-  const cols = { theorem_name: [] as string[], source: [] as string[], state_pp: [] as string[], tactic: [] as string[], depth: [] as number[], num_goals: [] as number[] };
+export function pairsColumns(outcomes: readonly TraceOutcome[]): ColumnArraysOf<typeof TACTIC_PAIRS> {
+  const cols = { theorem_name: [] as string[], source: [] as Source[], state_pp: [] as string[], tactic: [] as string[], depth: [] as number[], num_goals: [] as number[] };
   for (const o of outcomes) {
     if (o.status !== "ok") continue;
     for (const p of o.pairs) {

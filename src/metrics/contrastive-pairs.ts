@@ -7,7 +7,7 @@
  * among negatives of other theorems. When a draw's pool is empty the other kind is used; anchors
  * with no negative anywhere get none. Seeded: the same inputs give the same pairs.
  */
-import { Prng } from "../demo/prng.js";
+import { Prng } from "../numeric/prng.js";
 import type { MetricsTable } from "./metrics-table.js";
 
 export interface PairOptions {

@@ -5,6 +5,7 @@
  * is ambiguous (sibling_discrimination, how contrastive pairs are drawn): METRIC_GLOSSARY.
  */
 import { EBM_METRIC_KEYS, type MetricsFile } from "../artifacts/schemas.js";
+import { PLAN_RECIPES } from "../config/recipes.js";
 import { contrastivePairs } from "./contrastive-pairs.js";
 import { DEPTH_BUCKETS, inBucket } from "./depth-buckets.js";
 import type { MetricsTable } from "./metrics-table.js";
@@ -17,7 +18,8 @@ export interface EbmMetricsParams {
   readonly seed: number;
 }
 
-export const DEFAULT_EBM_METRICS_PARAMS: EbmMetricsParams = Object.freeze({ margin: 1.0, hard_ratio: 0.6, k_negatives: 3, seed: 0 });
+/** The plan's values (src/config/recipes.ts). */
+export const DEFAULT_EBM_METRICS_PARAMS: EbmMetricsParams = PLAN_RECIPES.ebm_metrics.recipe;
 
 export interface EbmMetricsInput {
   readonly table: MetricsTable;

@@ -6,19 +6,20 @@
  * plan is ambiguous: METRIC_GLOSSARY.
  */
 import { EMBEDDING_METRIC_KEYS, type MetricsFile } from "../artifacts/schemas.js";
+import { PLAN_RECIPES } from "../config/recipes.js";
 import { DEPTH_BUCKETS, inBucket } from "./depth-buckets.js";
 import { dualLabelStates } from "./dual-label-states.js";
-import { crossValidatedProbe, SKLEARN_LOGISTIC_DEFAULTS, type LogisticOptions, type ProbeResult, type SpectralInfo } from "./logistic-probe.js";
+import { crossValidatedProbe, type LogisticOptions, type ProbeResult, type SpectralInfo } from "./logistic-probe.js";
 import type { MetricsTable } from "./metrics-table.js";
-import { matrixRow, rowSegments, type RowMatrix } from "./row-matrix.js";
-import { covarianceAbout, groupSums } from "./row-moments.js";
+import { matrixRow, rowSegments, type RowMatrix } from "../numeric/row-matrix.js";
+import { covarianceAbout, groupSums } from "../numeric/row-moments.js";
 import { loadVectors, permuteRows, ROW_USABLE, screenRows, type VectorScreen } from "./screen-vectors.js";
 import { siblingDistances, median } from "./sibling-distances.js";
 import { siblingGroups } from "./sibling-groups.js";
 import { silhouetteScore } from "./silhouette.js";
 import { stratifiedFolds } from "./stratified-folds.js";
-import { topEigen } from "./top-eigen.js";
-import type { VectorSource } from "./vector-source.js";
+import { topEigen } from "../numeric/top-eigen.js";
+import type { VectorSource } from "../numeric/vector-source.js";
 
 export interface EmbeddingMetricsParams {
   /** Seeds the silhouette sample (numpy RandomState, as sklearn's random_state) and the eigen start. */
@@ -38,17 +39,8 @@ export interface EmbeddingMetricsParams {
   readonly depth_min_rows_per_label: number;
 }
 
-export const DEFAULT_EMBEDDING_METRICS_PARAMS: EmbeddingMetricsParams = Object.freeze({
-  seed: 0,
-  collision_threshold: 1.0,
-  silhouette_sample_size: 2000,
-  silhouette_min_rows: 100,
-  probe_folds: 5,
-  probe: SKLEARN_LOGISTIC_DEFAULTS,
-  probe_preconditioner_rank: 32,
-  spectrum_top_k: 32,
-  depth_min_rows_per_label: 20,
-});
+/** The plan's values (src/config/recipes.ts). */
+export const DEFAULT_EMBEDDING_METRICS_PARAMS: EmbeddingMetricsParams = PLAN_RECIPES.embedding_metrics.recipe;
 
 export interface DepthCentroid {
   readonly depth: number;
@@ -61,6 +53,8 @@ export interface DepthCentroid {
 
 export interface EmbeddingMetricsResult {
   readonly file: MetricsFile;
+  /** Wall time of each part (not in the file). */
+  readonly timings_s: Readonly<Record<string, number>>;
   /** Every sibling-pair distance (for the histogram). */
   readonly sibling_l2: Float64Array;
   /** Leading covariance eigenvalues, descending. */
@@ -375,10 +369,11 @@ export async function embeddingMetrics(input: EmbeddingMetricsInput): Promise<Em
     dual_label: dual,
     parts: [...want],
     params: p,
-    timings_s: timings,
   });
   return {
+    // timings stay out of the file: equal inputs give a byte-identical metrics file
     file: { kind: "embedding_metrics", values: orderedValues(values), not_computed, details },
+    timings_s: timings,
     sibling_l2: sib?.distances ?? new Float64Array(0),
     top_eigenvalues: spec?.top ?? new Float64Array(0),
     centroid_by_depth: cent.by_depth,

@@ -11,8 +11,8 @@ import { scatter2dPlot } from "../viz/scatter2d-plot.js";
 import { spectrumPlot } from "../viz/spectrum-plot.js";
 import type { DepthCentroid } from "./embedding-metrics.js";
 import type { MetricsTable } from "./metrics-table.js";
-import { pcaProject, sampleRows, tsne2d, umap2d, type ProjectionSample } from "./projections.js";
-import type { VectorSource } from "./vector-source.js";
+import { pcaProject, sampleRows, umap2d, type ProjectionSample } from "./projections.js";
+import type { VectorSource } from "../numeric/vector-source.js";
 
 export const EMBEDDING_PLOTS = ["umap_label", "tsne_label", "tsne_depth", "tsne_energy", "sibling_l2_hist", "depth_centroid_l2", "spectrum"] as const;
 export type EmbeddingPlotName = (typeof EMBEDDING_PLOTS)[number];
@@ -31,13 +31,11 @@ export interface ProjectionOptions {
   readonly max_points: number;
   readonly pca_dims: number;
   readonly seed: number;
-  /** Working folder of the t-SNE Python job. */
-  readonly tsne_job_dir: string;
+  /** Barnes–Hut t-SNE of (n × k) row-major points to (n × 2); the caller runs it (a Python job: src/stages/tsne-job.ts). */
+  readonly tsne: (points: Float32Array, n: number, k: number, seed: number) => Promise<Float32Array>;
   readonly index_excluded?: ArrayLike<boolean>;
   readonly log?: (message: string) => void;
 }
-
-export const DEFAULT_PROJECTION_OPTIONS = Object.freeze({ max_points: 5000, pca_dims: 50 });
 
 export async function projectSample(table: MetricsTable, source: VectorSource, o: ProjectionOptions): Promise<Projections> {
   const timings: Record<string, number> = {};
@@ -54,7 +52,7 @@ export async function projectSample(table: MetricsTable, source: VectorSource, o
   const k = Math.min(o.pca_dims, sample.dim, n - 1);
   const pca = await lap("pca", () => pcaProject(sample.vectors, n, sample.dim, k, o.seed));
   const umap = await lap("umap", () => umap2d(pca, n, k, o.seed));
-  const tsne = await lap("tsne", () => tsne2d(pca, n, k, o.seed, o.tsne_job_dir));
+  const tsne = await lap("tsne", () => o.tsne(pca, n, k, o.seed));
   return { sample, pca_dims: k, umap, tsne, timings_s: timings };
 }
 

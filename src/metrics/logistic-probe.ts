@@ -11,8 +11,10 @@
  * the covariance's condition number. Each function evaluation is two onnxruntime passes over the
  * training rows (X w and Xᵀ r) in float32 with float64 reductions.
  */
-import { matmul, matmulTransA } from "./matmul-engine.js";
-import { rowSegments, type RowMatrix, type RowSegment } from "./row-matrix.js";
+import { SKLEARN_LOGISTIC_DEFAULTS } from "../config/recipes.js";
+import { minimizeLbfgs, type LbfgsEvaluation } from "../numeric/lbfgs.js";
+import { matmul, matmulTransA } from "../numeric/matmul-engine.js";
+import { rowSegments, type RowMatrix, type RowSegment } from "../numeric/row-matrix.js";
 
 export interface LogisticOptions {
   readonly C: number;
@@ -23,7 +25,7 @@ export interface LogisticOptions {
 }
 
 /** scikit-learn's defaults (LogisticRegression(max_iter=1000)) and scipy's L-BFGS-B ftol. */
-export const SKLEARN_LOGISTIC_DEFAULTS: LogisticOptions = Object.freeze({ C: 1, max_iter: 1000, gtol: 1e-4, ftol: 2.220446049250313e-9, memory: 10 });
+export { SKLEARN_LOGISTIC_DEFAULTS };
 
 /** Eigenpairs of the feature covariance, to precondition with. */
 export interface SpectralInfo {
@@ -45,13 +47,11 @@ export interface LogisticFit {
   readonly stop: "gtol" | "ftol" | "max_iter" | "no_decrease";
 }
 
-interface Evaluation {
-  readonly f: number;
-  /** Gradient w.r.t. the optimisation variable v (length dim + 1, intercept last). */
-  readonly gv: Float64Array;
-  /** max |∂f/∂(w, b)| in the original coordinates (scipy's projected gradient without bounds). */
-  readonly gmax: number;
-}
+/**
+ * f, the gradient w.r.t. the optimisation variable v (length dim + 1, intercept last) and
+ * gmax = max |∂f/∂(w, b)| in the original coordinates (scipy's projected gradient without bounds).
+ */
+type Evaluation = LbfgsEvaluation;
 
 function softplus(z: number): number {
   return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
@@ -149,88 +149,14 @@ export async function fitLogistic(
     const gv = new Float64Array(d + 1);
     gv.set(pre.apply(gw));
     gv[d] = bScale * rsum;
-    return { f: loss + wsq / (2 * options.C), gv, gmax };
+    return { f: loss + wsq / (2 * options.C), g: gv, gmax };
   };
 
-  const v = new Float64Array(d + 1);
-  let cur = await evaluate(v);
-  const sHist: Float64Array[] = [];
-  const yHist: Float64Array[] = [];
-  const rhoHist: number[] = [];
-  let iterations = 0;
-  let stop: LogisticFit["stop"] = "max_iter";
-  const dot = (a: Float64Array, b: Float64Array) => {
-    let s = 0;
-    for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-    return s;
-  };
-  if (cur.gmax <= options.gtol) stop = "gtol";
-  while (stop === "max_iter" && iterations < options.max_iter) {
-    // two-loop recursion: direction = −H g
-    const q = Float64Array.from(cur.gv);
-    const alpha: number[] = [];
-    for (let i = sHist.length - 1; i >= 0; i--) {
-      const a = rhoHist[i]! * dot(sHist[i]!, q);
-      alpha[i] = a;
-      const yi = yHist[i]!;
-      for (let k = 0; k < q.length; k++) q[k] = q[k]! - a * yi[k]!;
-    }
-    const last = sHist.length - 1;
-    const gamma = last >= 0 ? dot(sHist[last]!, yHist[last]!) / dot(yHist[last]!, yHist[last]!) : 1;
-    for (let k = 0; k < q.length; k++) q[k] = q[k]! * gamma;
-    for (let i = 0; i < sHist.length; i++) {
-      const b = rhoHist[i]! * dot(yHist[i]!, q);
-      const si = sHist[i]!;
-      for (let k = 0; k < q.length; k++) q[k] = q[k]! + (alpha[i]! - b) * si[k]!;
-    }
-    const dir = q.map((t) => -t);
-    let slope = dot(dir, cur.gv);
-    if (!(slope < 0)) {
-      // not a descent direction (round-off): restart from steepest descent
-      sHist.length = yHist.length = rhoHist.length = 0;
-      for (let k = 0; k < dir.length; k++) dir[k] = -cur.gv[k]!;
-      slope = dot(dir, cur.gv);
-    }
-    // backtracking line search with the Armijo condition (convex objective)
-    let step = 1;
-    let next: Evaluation | null = null;
-    let vNext = v;
-    for (let tries = 0; tries < 40; tries++) {
-      vNext = v.map((t, k) => t + step * dir[k]!);
-      const e = await evaluate(vNext);
-      if (Number.isFinite(e.f) && e.f <= cur.f + 1e-4 * step * slope) {
-        next = e;
-        break;
-      }
-      // quadratic interpolation of the step, kept within [0.1, 0.5] of the previous one
-      const denom = 2 * (e.f - cur.f - step * slope);
-      const guess = denom > 0 ? (-slope * step * step) / denom : step / 2;
-      step = Math.min(Math.max(guess, 0.1 * step), 0.5 * step);
-    }
-    iterations++;
-    if (!next) {
-      stop = "no_decrease";
-      break;
-    }
-    const s = vNext.map((t, k) => t - v[k]!);
-    const yv = next.gv.map((t, k) => t - cur.gv[k]!);
-    const sy = dot(s, yv);
-    if (sy > 1e-12 * Math.sqrt(dot(s, s) * dot(yv, yv))) {
-      sHist.push(s);
-      yHist.push(yv);
-      rhoHist.push(1 / sy);
-      if (sHist.length > options.memory) {
-        sHist.shift();
-        yHist.shift();
-        rhoHist.shift();
-      }
-    }
-    const decrease = (cur.f - next.f) / Math.max(Math.abs(cur.f), Math.abs(next.f), 1);
-    v.set(vNext);
-    cur = next;
-    if (cur.gmax <= options.gtol) stop = "gtol";
-    else if (decrease <= options.ftol) stop = "ftol";
-  }
+  const opt = await minimizeLbfgs((v) => evaluate(v), new Float64Array(d + 1), options);
+  const v = opt.x;
+  const cur = opt.value;
+  const iterations = opt.iterations;
+  const stop = opt.stop;
   const { w, beta } = toWeights(v);
   let muw = 0;
   for (let c = 0; c < d; c++) muw += mu[c]! * w[c]!;

@@ -3,20 +3,17 @@
  * dimensions (as users of UMAP / t-SNE do before either), then UMAP (umap-js, seeded) in process
  * and Barnes–Hut t-SNE (scikit-learn) as a Python job. tsne-js was measured at 1.85 s per
  * iteration for 2K points (~31 min for 1000 iterations), far outside the 60 s budget for 5K
- * points; scikit-learn's Barnes–Hut does 5K points in ~13 s, deterministically for a seed.
+ * points; scikit-learn's Barnes–Hut does 5K points in ~13 s, deterministically for a seed (the
+ * t-SNE job: src/stages/tsne-job.ts).
  */
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { UMAP } from "umap-js";
-import { readNpy, writeNpy } from "../artifacts/npy.js";
-import { Prng } from "../demo/prng.js";
-import { runJob } from "../jobs/run-job.js";
-import { matmulTransB } from "./matmul-engine.js";
+import { Prng } from "../numeric/prng.js";
+import { matmulTransB } from "../numeric/matmul-engine.js";
 import type { MetricsTable } from "./metrics-table.js";
-import { rowMatrixFromArray } from "./row-matrix.js";
-import { covarianceAbout } from "./row-moments.js";
-import { topEigen } from "./top-eigen.js";
-import type { VectorSource } from "./vector-source.js";
+import { rowMatrixFromArray } from "../numeric/row-matrix.js";
+import { covarianceAbout } from "../numeric/row-moments.js";
+import { topEigen } from "../numeric/top-eigen.js";
+import type { VectorSource } from "../numeric/vector-source.js";
 
 export interface ProjectionSample {
   /** Table rows of the sampled points, ascending. */
@@ -103,16 +100,4 @@ export function umap2d(points: Float32Array, n: number, k: number, seed: number)
   const epochs = umap.initializeFit(rows2d(points, n, k));
   for (let i = 0; i < epochs; i++) umap.step();
   return Float32Array.from(umap.getEmbedding().flat());
-}
-
-/** Barnes–Hut t-SNE to 2-D by scikit-learn (python -m burnqed.tsne); row-major (n × 2). */
-export async function tsne2d(points: Float32Array, n: number, k: number, seed: number, job_dir: string): Promise<Float32Array> {
-  mkdirSync(job_dir, { recursive: true });
-  const input = join(job_dir, "points.npy");
-  const output = join(job_dir, "tsne.npy");
-  writeNpy(input, "float32", [n, k], points);
-  await runJob({ job: "tsne", job_dir, config: { points: input, out: output, seed }, python_modules: ["numpy", "sklearn"], timeout_s: 1800, display: "none" });
-  const res = readNpy(output);
-  if (res.shape[0] !== n || res.shape[1] !== 2) throw new Error(`${output}: expected shape (${n}, 2), got (${res.shape.join(", ")})`);
-  return Float32Array.from(res.data as Float32Array);
 }

@@ -6,8 +6,8 @@
  * (cycle by cycle, one spare row), so the usable rows sit first in the order the metrics want
  * without a second copy of a multi-GB matrix.
  */
-import { createRowMatrix, matrixRow, type RowMatrix } from "./row-matrix.js";
-import type { VectorSource } from "./vector-source.js";
+import { createRowMatrix, matrixRow, type RowMatrix } from "../numeric/row-matrix.js";
+import type { VectorSource } from "../numeric/vector-source.js";
 
 /** Row status after the screen. */
 export const ROW_USABLE = 0;

@@ -4,8 +4,8 @@
  * NumpyRandomState), a(i) is the mean distance to the other members of i's cluster, b(i) the
  * smallest mean distance to another cluster, s(i) = (b − a) / max(a, b), and 0 for a singleton.
  */
-import { matmulTransB } from "./matmul-engine.js";
-import { NumpyRandomState } from "./numpy-random-state.js";
+import { matmulTransB } from "../numeric/matmul-engine.js";
+import { NumpyRandomState } from "../numeric/numpy-random-state.js";
 
 export interface SilhouetteInput {
   /** Returns row i (of n) as float32. */

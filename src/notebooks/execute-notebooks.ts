@@ -13,7 +13,7 @@ import { canonicalJson, sha256Text } from "../artifacts/hash.js";
 import type { Run } from "../artifacts/run.js";
 import { stageStatus } from "../artifacts/stage.js";
 import { findPython } from "../jobs/find-python.js";
-import { pipeline, NOTEBOOKS, type NotebookName } from "../stages/pipeline.js";
+import { pipeline, NOTEBOOKS, type NotebookName } from "../stages/registry.js";
 import { repoRoot } from "../util/repo-root.js";
 
 export interface ExecutionRecord {
@@ -44,6 +44,7 @@ export function notebookParams(run: Run): Record<string, string | number> {
     n_search_theorems: c.demo.n_search_theorems,
     dim: c.demo.dim,
     force: c.force.join(","),
+    recipe: c.recipe_overrides.join("; "),
   };
 }
 

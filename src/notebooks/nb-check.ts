@@ -1,10 +1,13 @@
 /**
  * The notebook check: notebooks orchestrate, `src/` computes (style rule 1). A notebook fails when
  * a cell defines a function or class, loops over data, hard-codes a path, makes more than one stage
- * call, or when it has no single first `parameters` cell, or is committed with outputs.
+ * call, or when it has no single first `parameters` cell, or is committed with outputs. A
+ * notebook of the pipeline must run exactly its registry stages (src/stages/registry.ts), in order,
+ * by name (`lab.stage(run, "<name>")`).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { NOTEBOOKS, STAGE_NAMES, notebookStages, type NotebookName } from "../stages/registry.js";
 
 export interface NbViolation {
   readonly notebook: string;
@@ -83,12 +86,26 @@ export function checkNotebook(name: string, nb: Notebook): NbViolation[] {
       if (m) add(i, rule, lineAround(src, m.index));
     }
     for (const s of stringLiterals(src)) {
-      if (PATH_LIKE.test(s)) add(i, "hard-codes a path (paths come from src/config run paths)", s);
+      if (PATH_LIKE.test(s) && !STAGE_NAME_SET.has(s)) add(i, "hard-codes a path (paths come from src/config run paths)", s);
     }
     const awaits = (src.match(/\bawait\b/g) ?? []).length;
     if (awaits > 1) add(i, `makes ${awaits} awaited calls (one stage call per cell)`, src.trim().split("\n")[0] ?? "");
   }
+  const base = name.replace(/\.ipynb$/, "");
+  if ((NOTEBOOKS as readonly string[]).includes(base)) checkStages(base as NotebookName, code.map(({ c }) => stripComments(sourceOf(c))).join("\n"), add);
   return v;
+}
+
+const STAGE_NAME_SET = new Set<string>(STAGE_NAMES);
+
+/** The notebook's `lab.stage(run, "…")` calls must be its registry stages, each once, in registry order. */
+function checkStages(notebook: NotebookName, code: string, add: (cell: number, rule: string, excerpt?: string) => void): void {
+  const called = [...code.matchAll(/lab\.stage\(\s*run\s*,\s*"([^"]+)"\s*\)/g)].map((m) => m[1]!);
+  for (const n of called) if (!STAGE_NAME_SET.has(n)) add(0, `runs '${n}', which is not a registry stage (src/stages/registry.ts)`);
+  const expected = notebookStages(notebook);
+  if (called.join(",") !== expected.join(",")) {
+    add(0, `must run its registry stages in order: ${expected.join(", ")} (runs: ${called.join(", ") || "none"}); 'npx burnqed nb-sync' adds missing cells`);
+  }
 }
 
 function lineAround(src: string, idx: number): string {

@@ -15,7 +15,7 @@ export interface Published {
 
 export function publishReports(run: Run): Published {
   const res: Published = { copied: [], unchanged: [], missing: [] };
-  const reports = [run.paths.iter_0.baselines.report, run.paths.iter_1.comparison_report];
+  const reports = [run.paths.baseline_report.md, run.paths.analysis.comparison_md];
   for (const md of reports) {
     const abs = run.paths.abs(md);
     if (!existsSync(abs)) {

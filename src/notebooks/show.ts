@@ -55,7 +55,8 @@ function isDemo(o: StageOutcome<unknown>): boolean {
 }
 
 function headline(o: StageOutcome<unknown>): string {
-  const how = o.status === "cached" ? "fresh — not run again (inputs, parameters and code unchanged)" : `ran in ${o.wall_s.toFixed(2)} s (${o.reasons.join("; ")})`;
+  const first = o.reasons.length === 1 && o.reasons[0] === "never ran";
+  const how = o.status === "cached" ? "fresh — not run again (inputs, parameters and code unchanged)" : `ran in ${o.wall_s.toFixed(2)} s (${first ? "first run" : `because: ${o.reasons.join("; ")}`})`;
   return `${o.name}: ${how}`;
 }
 
@@ -85,11 +86,30 @@ export function show(o: StageOutcome<unknown>, run?: Run): StageOutcome<unknown>
   return o;
 }
 
+/** "failed" when the stage's last run failed after its last success, else its state. */
+function stateLabel(s: StageStatus): string {
+  return s.failure && s.state !== "fresh" ? "failed" : s.state;
+}
+
+function why(s: StageStatus): string[] {
+  const out = [...s.reasons];
+  if (s.failure && s.state !== "fresh") out.unshift(`last run failed at ${s.failure.at}: ${s.failure.message} (${s.failure.path})`);
+  return out;
+}
+
 export function formatStatusTable(statuses: readonly (StageStatus & { notebook?: string })[]): string {
   const w = Math.max(...statuses.map((s) => s.name.length), 5);
   return statuses
-    .map((s) => `${s.state.padEnd(7)} ${s.name.padEnd(w)}${s.notebook ? `  [${s.notebook}]` : ""}${s.reasons.length ? `  — ${s.reasons.join("; ")}` : ""}`)
+    .map((s) => `${stateLabel(s).padEnd(7)} ${s.name.padEnd(w)}${s.notebook ? `  [${s.notebook}]` : ""}${why(s).length ? `  — ${why(s).join("; ")}` : ""}`)
     .join("\n");
+}
+
+/** A notebook cell whose stage the run's profile does not have. */
+export function showNotInProfile(name: string, profile: string): void {
+  const msg = `${name}: not part of the ${profile} profile — nothing to run`;
+  const d = notebookDisplay();
+  if (d) d.html(`<p><b>${esc(name)}</b> — not part of the ${esc(profile)} profile; nothing to run.</p>`);
+  else console.log(msg);
 }
 
 export function showStatus(statuses: readonly (StageStatus & { notebook?: string })[]): void {
@@ -97,7 +117,7 @@ export function showStatus(statuses: readonly (StageStatus & { notebook?: string
   if (d) {
     d.html(
       `<table><tr><th>state</th><th>stage</th><th>why</th></tr>${statuses
-        .map((s) => `<tr><td>${s.state}</td><td><code>${esc(s.name)}</code></td><td>${esc(s.reasons.join("; "))}</td></tr>`)
+        .map((s) => `<tr><td>${stateLabel(s)}</td><td><code>${esc(s.name)}</code></td><td>${esc(why(s).join("; "))}</td></tr>`)
         .join("")}</table>`,
     );
   } else console.log(formatStatusTable(statuses));

@@ -6,9 +6,10 @@
 import { EMBEDDINGS_INDEX, TACTIC_PAIRS, THEOREMS, TRAJECTORIES } from "../artifacts/schemas.js";
 import type { OutputDecl, StageContext, StageSpec } from "../artifacts/stage.js";
 import type { Run } from "../artifacts/run.js";
-import type { Columns } from "../artifacts/schema.js";
 import { ITERS, type IterName } from "../config/run-paths.js";
 import { generateDemoWorld, normalizeDemoParams, type DemoParams, type DemoWorld } from "../demo/index.js";
+
+const MODULE = "src/stages/demo-world.ts";
 
 export function demoParamsOf(run: Run): DemoParams {
   const d = run.config.demo;
@@ -26,7 +27,7 @@ function worldOutputs(run: Run): OutputDecl[] {
     { path: w(p.iter_1.training_events), kind: "jsonl" },
   ];
   for (const it of ITERS) {
-    const ip = p[it];
+    const ip = p.iter(it);
     out.push(
       { path: w(ip.search_trajectories), kind: "table" },
       { path: w(ip.embeddings.states), kind: "npy" },
@@ -54,10 +55,9 @@ export function demoWorldStage(run: Run): StageSpec<DemoWorldSummary> {
     description: "generate the seeded synthetic DEMO world (theorems, traces, search trees, embeddings with planted structure)",
     params,
     inputs: [],
-    code: ["src/demo", "src/stages/demo-world.ts", "src/artifacts/schemas.ts"],
+    code: { module: MODULE },
     outputs: worldOutputs(run),
     run(ctx) {
-      if (run.config.profile !== "demo") throw new Error(`the demo world belongs to the demo profile; run '${run.config.run_id}' is '${run.config.profile}'`);
       const world = generateDemoWorld(params);
       writeWorld(ctx, run, world, params);
       return {
@@ -76,18 +76,18 @@ function writeWorld(ctx: StageContext, run: Run, world: DemoWorld, params: DemoP
   const w = p.demo.world;
   ctx.writeJson(p.demo.params, { kind: "demo_params", ...params });
   ctx.writeJson(p.demo.planted, { kind: "demo_planted", ...world.planted });
-  ctx.writeTable(w(p.data.theorems), THEOREMS, world.theorems as unknown as Columns);
-  ctx.writeTable(w(p.data.traced.tactic_pairs), TACTIC_PAIRS, world.tactic_pairs as unknown as Columns);
+  ctx.writeTable(w(p.data.theorems), THEOREMS, world.theorems);
+  ctx.writeTable(w(p.data.traced.tactic_pairs), TACTIC_PAIRS, world.tactic_pairs);
   ctx.writeJsonl(w(p.iter_1.training_events), world.joint_training_log);
   for (const it of ITERS) {
-    const ip = p[it];
+    const ip = p.iter(it);
     const iw = world[it];
     const n = iw.trajectories.theorem_name.length;
-    ctx.writeTable(w(ip.search_trajectories), TRAJECTORIES, iw.trajectories as unknown as Columns);
+    ctx.writeTable(w(ip.search_trajectories), TRAJECTORIES, iw.trajectories);
     ctx.writeNpy(w(ip.embeddings.states), "float32", [n, params.dim], iw.state_embeddings);
     ctx.writeNpy(w(ip.embeddings.goals), "float32", [iw.goal_embeddings.length / params.dim, params.dim], iw.goal_embeddings);
     ctx.writeNpy(w(ip.embeddings.goal_index), "int32", [n], iw.goal_index);
-    ctx.writeTable(w(ip.embeddings.index), EMBEDDINGS_INDEX, iw.embeddings_index as unknown as Columns);
+    ctx.writeTable(w(ip.embeddings.index), EMBEDDINGS_INDEX, iw.embeddings_index);
     const tag = it === "iter_0" ? "iter0" : "iter1";
     ctx.writeJson(w(ip.baselines.search_results), searchResults(world, `${tag}_llm`, `${tag}_llm_ebm`));
   }

@@ -2,8 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { readTable, writeTable, tableRows, SchemaError } from "../../src/artifacts/arrow-table.js";
-import { TRAJECTORIES, TACTIC_PAIRS } from "../../src/artifacts/schemas.js";
+import { readTable, writeTable, writeUntypedTable, tableRows, SchemaError } from "../../src/artifacts/arrow-table.js";
+import { TRAJECTORIES, TACTIC_PAIRS, type Label } from "../../src/artifacts/schemas.js";
 import type { TableSchema } from "../../src/artifacts/schema.js";
 import { tmpDir } from "../helpers/tmp-run.js";
 
@@ -16,7 +16,7 @@ function trajectoryColumns() {
     tactic_applied: ["", "rfl", "simp"],
     depth_from_root: Int32Array.from([0, 1, 1]),
     remaining_depth: Int32Array.from([1, 0, -1]),
-    label: ["positive", "positive", "negative"],
+    label: ["positive", "positive", "negative"] as Label[],
     llm_log_prob: Float64Array.from([0, -0.5, -3.25]),
     ebm_score: [null, null, null],
     is_proof_complete: [false, true, false],
@@ -43,7 +43,9 @@ test("Arrow tables round-trip with nulls, unicode, int64 and typed arrays", () =
     assert.equal(rows[1]!["is_proof_complete"], true);
     assert.equal(rows[2]!["llm_log_prob"], -3.25);
     assert.equal(rows[1]!["q_value"], 1);
-    assert.deepEqual(Array.from(t.columns["depth_from_root"]!), [0, 1, 1]);
+    assert.deepEqual(Array.from(t.columns.depth_from_root), [0, 1, 1]);
+    const label: Label | undefined = t.columns.label[2]; // typed from the schema
+    assert.equal(label, "negative");
   } finally {
     cleanup();
   }
@@ -54,13 +56,13 @@ test("writes are validated: error names the file and the column", () => {
   try {
     const p = join(dir, "bad.arrow");
     const bad = { ...trajectoryColumns(), label: ["positive", "maybe", "negative"] };
-    assert.throws(() => writeTable(p, TRAJECTORIES, bad), (e: Error) => e instanceof SchemaError && e.message.includes(p) && /column 'label': row 1: 'maybe' is not one of positive \| negative \| unknown/.test(e.message));
+    assert.throws(() => writeUntypedTable(p, TRAJECTORIES, bad), (e: Error) => e instanceof SchemaError && e.message.includes(p) && /column 'label': row 1: 'maybe' is not one of positive \| negative \| unknown/.test(e.message));
     const nulls = { ...trajectoryColumns(), theorem_name: ["t1", null, "t1"] };
-    assert.throws(() => writeTable(p, TRAJECTORIES, nulls), /column 'theorem_name': row 1: null in a non-nullable column/);
+    assert.throws(() => writeUntypedTable(p, TRAJECTORIES, nulls), /column 'theorem_name': row 1: null in a non-nullable column/);
     const { visits: _v, ...missing } = trajectoryColumns();
-    assert.throws(() => writeTable(p, TRAJECTORIES, missing), /column 'visits': missing/);
-    assert.throws(() => writeTable(p, TRAJECTORIES, { ...trajectoryColumns(), extra: [1, 2, 3] }), /column 'extra': not in the schema/);
-    assert.throws(() => writeTable(p, TRAJECTORIES, { ...trajectoryColumns(), state_id: [0, 1.5, 2] }), /column 'state_id': row 1: 1.5 is not a valid int64/);
+    assert.throws(() => writeUntypedTable(p, TRAJECTORIES, missing), /column 'visits': missing/);
+    assert.throws(() => writeUntypedTable(p, TRAJECTORIES, { ...trajectoryColumns(), extra: [1, 2, 3] }), /column 'extra': not in the schema/);
+    assert.throws(() => writeUntypedTable(p, TRAJECTORIES, { ...trajectoryColumns(), state_id: [0, 1.5, 2] }), /column 'state_id': row 1: 1.5 is not a valid int64/);
     assert.throws(() => readFileSync(p), /ENOENT/); // nothing written
   } finally {
     cleanup();

@@ -5,8 +5,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { hardnessTier, poolDocument, selectContrastivePool } from "../../src/data/select-contrastive-pool.js";
 import type { ContrastiveRow } from "../../src/data/data-stats.js";
+import type { Source } from "../../src/artifacts/schemas.js";
 
-const row = (theorem_name: string, max_depth: number, source = "minif2f", split: "train" | "val" = "train"): ContrastiveRow => ({ theorem_name, source, max_depth, n_pairs: max_depth, split });
+const row = (theorem_name: string, max_depth: number, source: Source = "minif2f", split: "train" | "val" = "train"): ContrastiveRow => ({ theorem_name, source, max_depth, n_pairs: max_depth, split });
 
 test("tiers come from the contest in the name", () => {
   assert.deepEqual(
@@ -25,6 +26,6 @@ test("harder sources first, then deeper proofs; shallow proofs and excluded spli
   assert.ok(!unbiased.includes("mathd_numbertheory_3"));
   assert.deepEqual(pick({ max_theorems: 100, min_depth: 3, prefer_hard: false }), unbiased, "deterministic");
   const doc = poolDocument(selectContrastivePool(rows, { max_theorems: 2, min_depth: 3, prefer_hard: true }), { max_theorems: 2, min_depth: 3, prefer_hard: true }, new Map([["imo_2019_p1", { header: "import Mathlib", statement: "theorem imo_2019_p1 : True :=" }]]));
-  assert.deepEqual(doc["counts"], { theorems: 2, by_tier: { "3": 2 } });
-  assert.deepEqual((doc["theorems"] as Array<Record<string, unknown>>)[0], { name: "imo_2019_p1", source: "minif2f", max_depth: 6, tier: 3, split: "val", header: "import Mathlib", statement: "theorem imo_2019_p1 : True :=" });
+  assert.deepEqual(doc.counts, { theorems: 2, by_tier: { "3": 2 } });
+  assert.deepEqual(doc.theorems[0], { name: "imo_2019_p1", source: "minif2f", max_depth: 6, tier: 3, split: "val", header: "import Mathlib", statement: "theorem imo_2019_p1 : True :=" });
 });

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Prng, jacobiEigenvalues, varianceSpectrum } from "../../src/demo/index.js";
+import { varianceSpectrum } from "../../src/demo/index.js";
+import { Prng, jacobiEigenvalues } from "../../src/numeric/index.js";
 import { randomOrthonormalBasis } from "../../src/demo/embedding-geometry.js";
 
 test("2×2 and diagonal matrices", () => {

@@ -10,9 +10,9 @@ import {
   PLANTED_VALUE_DOCS,
   SEARCH_CONFIGS,
   generateDemoWorld,
-  jacobiEigenvalues,
   varianceSpectrum,
 } from "../../src/demo/index.js";
+import { jacobiEigenvalues } from "../../src/numeric/index.js";
 
 const world = generateDemoWorld({ seed: 41 });
 

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Prng } from "../../src/demo/index.js";
+import { Prng } from "../../src/numeric/index.js";
 
 test("same seed, same stream; streams keyed by tag", () => {
   const a = new Prng(42);

@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DEMO_ITERATIONS, generateDemoWorld, type TrajectoryColumns } from "../../src/demo/index.js";
+import { DEMO_ITERATIONS, generateDemoWorld, type DemoIteration } from "../../src/demo/index.js";
+
+type TrajectoryColumns = DemoIteration["trajectories"];
 
 const world = generateDemoWorld({ seed: 31 });
 

@@ -5,7 +5,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { encodeTable } from "../../src/artifacts/arrow-table.js";
 import { TRAJECTORIES } from "../../src/artifacts/schemas.js";
-import { arrayVectorSource, ebmMetrics, embeddingMetrics, metricsTableFromColumns, MetricsTableError, readMetricsTable, type MetricsTable } from "../../src/metrics/index.js";
+import { readMetricsTable } from "../../src/artifacts/metrics-table-file.js";
+import { ebmMetrics, embeddingMetrics, metricsTableFromColumns, MetricsTableError, type MetricsTable } from "../../src/metrics/index.js";
+import { arrayVectorSource } from "../../src/numeric/index.js";
 import { tmpDir } from "../helpers/tmp-run.js";
 import { demoTable, demoWorld } from "./metrics-fixtures.js";
 

@@ -1,7 +1,8 @@
 /** embeddingMetrics on tiny tables whose every value is worked out by hand. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { arrayVectorSource, embeddingMetrics, metricsTableFromColumns, type MetricsTable } from "../../src/metrics/index.js";
+import { embeddingMetrics, metricsTableFromColumns, type MetricsTable } from "../../src/metrics/index.js";
+import { arrayVectorSource } from "../../src/numeric/index.js";
 
 /**
  * Two theorems whose state ids both start at 0 (ids restart per theorem):

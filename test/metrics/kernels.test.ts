@@ -1,24 +1,8 @@
 /** The numeric kernels behind the metrics, on small exact cases. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  covarianceAbout,
-  crossValidatedProbe,
-  fitLogistic,
-  groupSums,
-  matmul,
-  matmulTransA,
-  matmulTransB,
-  NumpyRandomState,
-  permuteRows,
-  rowMatrixFromArray,
-  rowSegments,
-  silhouetteScore,
-  stratifiedFolds,
-  symmetricEigen,
-  topEigen,
-} from "../../src/metrics/index.js";
-import { Prng } from "../../src/demo/prng.js";
+import { crossValidatedProbe, fitLogistic, permuteRows, silhouetteScore, stratifiedFolds } from "../../src/metrics/index.js";
+import { covarianceAbout, groupSums, matmul, matmulTransA, matmulTransB, NumpyRandomState, Prng, rowMatrixFromArray, rowSegments, symmetricEigen, topEigen } from "../../src/numeric/index.js";
 
 test("numpy RandomState(seed).permutation is reproduced bit for bit", () => {
   // values printed by numpy 1.24: np.random.RandomState(0).permutation(10), RandomState(12345).permutation(3000)[:8]

@@ -7,7 +7,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PLANTED_VALUE_DOCS, DEMO_ITERATIONS } from "../../src/demo/index.js";
-import { arrayVectorSource, embeddingMetrics } from "../../src/metrics/index.js";
+import { embeddingMetrics } from "../../src/metrics/index.js";
+import { arrayVectorSource } from "../../src/numeric/index.js";
 import { demoTable, demoWorld } from "./metrics-fixtures.js";
 
 const world = demoWorld({ seed: 41 });

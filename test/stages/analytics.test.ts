@@ -16,24 +16,21 @@ import type { MetricsFile } from "../../src/artifacts/schemas.js";
 import { runStage } from "../../src/artifacts/stage.js";
 import type { PlantedValues } from "../../src/demo/index.js";
 import { checkTslabCompat } from "../../src/notebooks/tslab-compat.js";
-import { analyticsPaths, analyticsPlotsStage, ebmMetricsStage, embeddingMetricsStage } from "../../src/stages/analytics.js";
-import { demoWorldStage } from "../../src/stages/demo-world.js";
-import { embedStage, spectrumStage } from "../../src/stages/phase2-embeddings.js";
-import { searchStage } from "../../src/stages/phase1-search.js";
+import { EMBEDDING_PLOTS } from "../../src/config/run-paths.js";
+import { stageSpec, type StageName } from "../../src/stages/registry.js";
 
 test("embedding-metrics, ebm-metrics and plots stages on a demo run", { timeout: 120_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), "burnqed-analytics-"));
   try {
-    const run = openRun({ run_id: "a", profile: "demo", runs_dir: join(dir, "runs"), reports_dir: join(dir, "reports"), force: [], seed: 5, n_theorems: 80, n_search_theorems: 24, dim: 24 });
+    const run = openRun({ run_id: "a", profile: "demo", runs_dir: join(dir, "runs"), reports_dir: join(dir, "reports"), force: [], seed: 5, n_theorems: 80, n_search_theorems: 24, dim: 24, recipe: "plots.max_points=300; plots.pca_dims=10" });
     const q = { quiet: true };
-    await runStage(run, demoWorldStage(run), q);
-    await runStage(run, searchStage(run, "iter_0"), q);
-    await runStage(run, embedStage(run, "iter_0"), q);
-    await runStage(run, spectrumStage(run, "iter_0"), q);
-    const a = analyticsPaths(run.paths, "iter_0");
+    const stage = (name: StageName) => runStage(run, stageSpec(run, name)!, q);
+    for (const name of ["demo/world", "iter_0/search", "iter_0/embed", "iter_0/embedding-spectrum"] as const) await stage(name);
+    const a = run.paths.iter_0.baselines;
+    const ebmA = run.paths.ebm("A");
     const planted = readJson<PlantedValues>(run.paths.abs(run.paths.demo.planted)).iter_0;
 
-    const emb = await runStage(run, embeddingMetricsStage(run, "iter_0"), q);
+    const emb = await stage("iter_0/embedding-metrics");
     assert.equal(emb.status, "ran");
     const file = readJson<MetricsFile>(run.paths.abs(a.embedding_metrics));
     assert.equal(file.values["sibling_collision_rate"], planted.sibling_collision_rate);
@@ -51,17 +48,17 @@ test("embedding-metrics, ebm-metrics and plots stages on a demo run", { timeout:
     const [n, d] = trajRows.shape as [number, number];
     const u = planted.shift_direction;
     const x = trajRows.data as Float32Array;
-    writeNpy(run.paths.abs(run.paths.iter_0.ebm.energies), "float32", [n], Float32Array.from({ length: n }, (_, r) => -u.reduce((s, uk, k) => s + uk * x[r * d + k]!, 0)));
-    await runStage(run, ebmMetricsStage(run, "iter_0"), q);
-    const ebm = readJson<MetricsFile>(run.paths.abs(a.ebm_metrics));
+    writeNpy(run.paths.abs(ebmA.energies), "float32", [n], Float32Array.from({ length: n }, (_, r) => -u.reduce((s, uk, k) => s + uk * x[r * d + k]!, 0)));
+    await stage("ebm-A/metrics");
+    const ebm = readJson<MetricsFile>(run.paths.abs(ebmA.metrics));
     assert.ok(ebm.values["rank1_accuracy"]! > 0.5, `rank1 ${ebm.values["rank1_accuracy"]}`);
     assert.ok(ebm.values["energy_gap"]! > 0);
 
-    const plots = await runStage(run, analyticsPlotsStage(run, "iter_0", { max_points: 300, pca_dims: 10, seed: 0 }), q);
-    assert.deepEqual(plots.outputs.map((o) => o.path).sort(), [...Object.values(a.plots), a.plot_specs].sort());
+    const plots = await stage("iter_0/plots");
+    assert.deepEqual(plots.outputs.map((o) => o.path).sort(), [...EMBEDDING_PLOTS.map((k) => a.plots[k]), a.plot_specs].sort());
     assert.ok(readFileSync(run.paths.abs(a.plots.sibling_l2_hist), "utf8").includes("collision threshold 1"));
     // nothing changed: nothing runs
-    const again = await runStage(run, embeddingMetricsStage(run, "iter_0"), q);
+    const again = await stage("iter_0/embedding-metrics");
     assert.equal(again.status, "cached");
   } finally {
     rmSync(dir, { recursive: true, force: true });

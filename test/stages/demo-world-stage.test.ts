@@ -5,7 +5,7 @@ import { openRun } from "../../src/artifacts/run.js";
 import { runStage } from "../../src/artifacts/stage.js";
 import { readJson } from "../../src/artifacts/json-file.js";
 import { demoWorldStage } from "../../src/stages/demo-world.js";
-import { embedStage, spectrumStage } from "../../src/stages/phase2-embeddings.js";
+import { stageSpec } from "../../src/stages/registry.js";
 import type { MetricsFile } from "../../src/artifacts/schemas.js";
 import { tmpDir } from "../helpers/tmp-run.js";
 
@@ -36,8 +36,8 @@ test("the spectrum job recovers the planted variance spectrum of the demo embedd
   try {
     const run = openRun({ run_id: "s", profile: "demo", runs_dir: join(dir, "runs"), reports_dir: join(dir, "reports") });
     await runStage(run, demoWorldStage(run), { quiet: true });
-    await runStage(run, embedStage(run, "iter_0"), { quiet: true });
-    await runStage(run, spectrumStage(run, "iter_0"), { quiet: true });
+    await runStage(run, stageSpec(run, "iter_0/embed")!, { quiet: true });
+    await runStage(run, stageSpec(run, "iter_0/embedding-spectrum")!, { quiet: true });
     const got = readJson<MetricsFile>(run.paths.abs(run.paths.iter_0.baselines.spectrum_metrics)).values;
     const planted = readJson<{ iter_0: { top1_variance_ratio: number; top10_variance_ratio: number; effective_dimension: number; n_rows: number; n_terminal: number } }>(
       run.paths.abs(run.paths.demo.planted),

@@ -5,11 +5,10 @@ import { readJson } from "../../src/artifacts/json-file.js";
 import { readNpy } from "../../src/artifacts/npy.js";
 import { runStage } from "../../src/artifacts/stage.js";
 import { ebmCommand } from "../../src/cli/ebm-command.js";
-import { decoupledEbmPaths } from "../../src/ebm/ebm-paths.js";
-import { demoWorldStage } from "../../src/stages/demo-world.js";
-import { contrastivePlanStage, DEMO_TRAIN_PARAMS, scoreEnergiesStage, trainEbmStage } from "../../src/stages/ebm.js";
-import { searchStage } from "../../src/stages/phase1-search.js";
-import { embedStage } from "../../src/stages/phase2-embeddings.js";
+import { DEMO_RECIPES } from "../../src/config/recipes.js";
+import { runRel } from "../../src/config/run-paths.js";
+import { contrastivePlanStage, scoreEnergiesStage, trainEbmStage } from "../../src/stages/ebm.js";
+import { stageSpec } from "../../src/stages/registry.js";
 import { join } from "node:path";
 import { openRun } from "../../src/artifacts/run.js";
 import { tmpDir } from "../helpers/tmp-run.js";
@@ -22,24 +21,23 @@ const skip = !process.env["PYTHON"] && "PYTHON not set";
 test("demo: plan → train (real head on CPU) → energies for every row; re-run is cached", { skip }, async () => {
   const { dir, cleanup } = tmpDir();
   try {
-    const run = openRun({ run_id: "ebm", profile: "demo", runs_dir: join(dir, "runs"), reports_dir: join(dir, "reports"), ...SMALL });
+    // the demo recipe, shortened to keep the test fast (an override, as a notebook or --set gives it)
+    const run = openRun({ run_id: "ebm", profile: "demo", runs_dir: join(dir, "runs"), reports_dir: join(dir, "reports"), ...SMALL, recipe: "ebm_train.epochs=4" });
     const q = { quiet: true };
-    await runStage(run, demoWorldStage(run), q);
-    await runStage(run, searchStage(run, "iter_0"), q);
-    await runStage(run, embedStage(run, "iter_0"), q);
-    const plan = await runStage(run, contrastivePlanStage(run, "iter_0"), q);
+    for (const name of ["demo/world", "iter_0/search", "iter_0/embed"] as const) await runStage(run, stageSpec(run, name)!, q);
+    const plan = await runStage(run, contrastivePlanStage(run, "A"), q);
     assert.ok(plan.result.train.anchors > 50 && plan.result.val.rank1_groups > 10, JSON.stringify(plan.result));
-    const params = { ...DEMO_TRAIN_PARAMS, epochs: 4 }; // the demo recipe, shortened to keep the test fast
-    const trained = await runStage(run, trainEbmStage(run, "iter_0", params), q);
+    assert.equal(run.config.recipes.ebm_train.recipe.epochs, 4);
+    const trained = await runStage(run, trainEbmStage(run, "A"), q);
     const r = trained.result;
-    assert.equal(r.steps, 4 * Math.ceil(plan.result.train.anchors / params.batch_size));
+    assert.equal(r.steps, 4 * Math.ceil(plan.result.train.anchors / DEMO_RECIPES.ebm_train.recipe.batch_size));
     assert.ok(r.val_rank1 !== null && r.val_rank1_chance !== null && r.val_rank1 > r.val_rank1_chance + 0.2, `val rank-1 ${r.val_rank1} vs chance ${r.val_rank1_chance}`);
-    const e = decoupledEbmPaths(run.paths, "iter_0");
+    const e = run.paths.ebm("A");
     const events = readFileSync(run.paths.abs(e.training_events), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { event: string; name?: string });
     assert.ok(events.some((x) => x.event === "metric" && x.name === "temperature"));
     assert.ok(events.some((x) => x.event === "metric" && x.name === "val_rank1"));
 
-    const scored = await runStage(run, scoreEnergiesStage(run, "iter_0"), q);
+    const scored = await runStage(run, scoreEnergiesStage(run, "A"), q);
     const energies = readNpy(run.paths.abs(e.energies)).data as Float32Array;
     const planted = readJson<{ iter_0: { n_rows: number; n_terminal: number } }>(run.paths.abs(run.paths.demo.planted)).iter_0;
     assert.equal(energies.length, planted.n_rows);
@@ -55,7 +53,7 @@ test("demo: plan → train (real head on CPU) → energies for every row; re-run
     assert.equal(zeros, 0);
 
     // the CLI gives the same energies
-    const out = run.paths.abs("cli-energies.npy");
+    const out = run.paths.abs(runRel("cli-energies.npy"));
     const emb = run.paths.iter_0.embeddings;
     const write = process.stdout.write;
     process.stdout.write = (() => true) as typeof process.stdout.write;
@@ -66,8 +64,15 @@ test("demo: plan → train (real head on CPU) → energies for every row; re-run
     }
     assert.deepEqual(readNpy(out).data, energies);
 
-    const again = await runStage(run, trainEbmStage(run, "iter_0", params), q);
+    const again = await runStage(run, trainEbmStage(run, "A"), q);
     assert.equal(again.status, "cached");
+    // a longer job timeout is a run control: the head is not retrained
+    const patient = openRun({ run_id: "ebm", profile: "demo", runs_dir: join(dir, "runs"), reports_dir: join(dir, "reports"), ...SMALL, recipe: "ebm_train.epochs=4; ebm_train.timeout_s=7200; ebm_train.threads=2" });
+    assert.equal((await runStage(patient, trainEbmStage(patient, "A"), q)).status, "cached");
+    // a recipe value is keyed: the stage is stale and says which key
+    const faster = openRun({ run_id: "ebm", profile: "demo", runs_dir: join(dir, "runs"), reports_dir: join(dir, "reports"), ...SMALL, recipe: "ebm_train.epochs=4; ebm_train.lr=0.01" });
+    const { stageStatus } = await import("../../src/artifacts/stage.js");
+    assert.deepEqual(stageStatus(faster, trainEbmStage(faster, "A")).reasons, ["params changed: lr 0.001 → 0.01"]);
   } finally {
     cleanup();
   }

@@ -1,20 +1,10 @@
 /**
- * VectorSource: random access to the rows of an (n × dim) embedding matrix as float32, from a
- * .npy file (read by row ranges; a multi-GB file is never loaded whole) or from memory (tests).
+ * Embedding matrices and per-row scores from .npy files: rows are read by ranges, so a multi-GB
+ * file never sits in the JS heap.
  */
 import { closeSync, openSync, readSync } from "node:fs";
-import { readNpyHeader, readNpyRows } from "../artifacts/npy.js";
-
-export interface VectorSource {
-  /** Where the rows come from (a path or "memory"); errors name it. */
-  readonly origin: string;
-  readonly n_rows: number;
-  readonly dim: number;
-  /** Rows [start, start + count) as row-major float32. */
-  readRows(start: number, count: number): Float32Array;
-  /** Same, written into `dest` (count × dim floats) without an intermediate buffer. */
-  readRowsInto(start: number, count: number, dest: Float32Array): void;
-}
+import type { VectorSource } from "../numeric/vector-source.js";
+import { readNpyHeader, readNpyRows } from "./npy.js";
 
 export function npyVectorSource(path: string): VectorSource {
   const h = readNpyHeader(path);
@@ -49,17 +39,6 @@ export function npyVectorSource(path: string): VectorSource {
         closeSync(fd);
       }
     },
-  };
-}
-
-export function arrayVectorSource(data: Float32Array, n_rows: number, dim: number): VectorSource {
-  if (data.length !== n_rows * dim) throw new Error(`arrayVectorSource: ${data.length} values for shape (${n_rows}, ${dim})`);
-  return {
-    origin: "memory",
-    n_rows,
-    dim,
-    readRows: (start, count) => data.subarray(start * dim, (start + count) * dim),
-    readRowsInto: (start, count, dest) => dest.set(data.subarray(start * dim, (start + count) * dim)),
   };
 }
 

@@ -2,7 +2,7 @@
  * Eigenvalues of a small dense symmetric matrix (the demo world's population covariance, d = 64):
  * the cyclic Jacobi solver of src/metrics, values only, with the input checked first.
  */
-import { symmetricEigen } from "../metrics/symmetric-eigen.js";
+import { symmetricEigen } from "./symmetric-eigen.js";
 
 export interface JacobiOptions {
   readonly max_sweeps?: number;

@@ -1,23 +1,15 @@
 /**
- * Phase 3–4.1 stages: joint training of iter_1 and the plan's abort conditions checked on its
- * metric stream (the same declarative rules the job runner enforces live).
+ * Phase 3–4.1 stages: the plan's abort conditions checked on the joint-training metric stream (the
+ * same declarative rules the job runner enforces live). Joint training itself is a stand-in until
+ * the joint trainer exists (registry.ts).
  */
 import { readFileSync } from "node:fs";
 import type { StageSpec } from "../artifacts/stage.js";
 import type { Run } from "../artifacts/run.js";
 import { TASK_4_1_ABORT_RULES, describeAbortCondition, replayAbortRules } from "../jobs/abort-rules.js";
 import { parseEventLine, type JobEvent } from "../jobs/events.js";
-import { standInStage, type StandInResult } from "./stand-in.js";
 
-export function jointTrainStage(run: Run): StageSpec<StandInResult> {
-  return standInStage(run, {
-    name: "iter_1/joint-train",
-    description: "joint SFT + InfoNCE training of iter_1 (LoRA r=64, λ=0.1, 6000 steps)",
-    needs: "a GPU with the base model",
-    outputs: [{ path: run.paths.iter_1.training_events, kind: "jsonl" }],
-    real_status: "the joint trainer is not built yet",
-  });
-}
+const MODULE = "src/stages/joint.ts";
 
 export interface AbortCheck {
   readonly kind: "abort_check";
@@ -29,13 +21,13 @@ export interface AbortCheck {
 
 export function abortCheckStage(run: Run): StageSpec<AbortCheck["values"]> {
   const src = run.paths.iter_1.training_events;
-  const out = run.paths.iter_1.abort_check;
+  const out = run.paths.analysis.abort_check;
   return {
     name: "iter_1/abort-check",
     description: "replay the plan's Task 4.1 abort rules over the joint-training metric stream",
     params: { rules: TASK_4_1_ABORT_RULES },
     inputs: [src],
-    code: ["src/stages/phase3-joint.ts", "src/jobs/abort-rules.ts", "src/jobs/events.ts"],
+    code: { module: MODULE },
     outputs: [{ path: out, kind: "json" }],
     run(ctx) {
       const lines = readFileSync(ctx.abs(src), "utf8").split("\n");

@@ -6,7 +6,7 @@
  */
 import { matmul } from "./matmul-engine.js";
 import { symmetricEigen } from "./symmetric-eigen.js";
-import { Prng } from "../demo/prng.js";
+import { Prng } from "./prng.js";
 
 export interface TopEigenOptions {
   /** Subspace size p ≥ k (default max(2k, k + 16), at most n). */

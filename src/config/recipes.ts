@@ -1,0 +1,321 @@
+/**
+ * Recipes: every stage's settings, in one place. A recipe group has two parts:
+ *
+ * - `recipe`: values that decide what a stage computes (learning rate, split fraction, budgets,
+ *   per-item timeouts such as the plan's 120 s per traced theorem, which decide which theorems
+ *   succeed). They are part of the stage's cache key: change one and the stage is stale, named by
+ *   the key that changed.
+ * - `controls`: how the work is run (job timeouts, threads, workers, device, batch sizes of
+ *   inference, chunking for resumability). They are not part of the key: a longer timeout never
+ *   retrains a head.
+ *
+ * `PLAN_RECIPES` are the plan's values (the real profile); `DEMO_RECIPES` the short demo schedule.
+ * A run resolves its profile's recipes with overrides (`group.key=value`, from the notebook's
+ * `recipe` parameter, `--set` flags or BURNQED_SET); an unknown group or key is an error naming it.
+ * `python/burnqed/recipes.json` is exported from here; the Python tests check that every job's
+ * defaults equal these values.
+ */
+import type { EbmMetricsParams } from "../metrics/ebm-metrics.js";
+import type { EmbeddingMetricsParams } from "../metrics/embedding-metrics.js";
+import type { EmbedRecipe } from "../ebm/embed-recipe.js";
+import type { Profile } from "./run-config.js";
+
+type Json = null | boolean | number | string | readonly Json[] | { readonly [k: string]: Json };
+
+export interface RecipeGroup<R, C> {
+  readonly recipe: R;
+  readonly controls: C;
+}
+
+export interface SplitFormatRecipe {
+  /** Fraction of each source's theorems held out for SFT validation (plan: 0.05) and the hash salt. */
+  readonly split: { readonly val_fraction: number; readonly salt: string };
+  /** Contrastive pool: proofs with at least this many steps (plan: depth ≥ 3). */
+  readonly min_depth: number;
+}
+
+export interface ContrastivePoolRecipe {
+  readonly max_theorems: number;
+  readonly min_depth: number;
+  readonly prefer_hard: boolean;
+}
+
+export interface TraceRecipe {
+  /** Per theorem (plan: PER_THEOREM_TIMEOUT = 120): decides which theorems trace. */
+  readonly timeout_s: number;
+  /** Traced first, so SFT can start on it (plan: 0.20). */
+  readonly seed_fraction: number;
+}
+
+export interface TraceControls {
+  /** REPL workers; 0 = min(16, 0.75 × cores). */
+  readonly workers: number;
+  readonly chunk_size: number;
+  /** Stop after the seed batch above this failure rate (plan: 20 %). */
+  readonly max_seed_failure_rate: number;
+  /** Per worker; null = 80 % of RAM / workers. */
+  readonly mem_cap_mb: number | null;
+  readonly max_uses: number;
+  /** Importing a header (Mathlib takes tens of seconds). */
+  readonly header_timeout_s: number;
+}
+
+export interface EmbedControls {
+  readonly max_tokens_per_batch: number;
+  readonly max_batch_size: number;
+  readonly chunk_rows: number;
+  readonly timeout_s: number;
+}
+
+export interface SpectrumRecipe {
+  /** Rows per accumulation chunk (the summation order, hence the last bits, depend on it). */
+  readonly chunk_rows: number;
+}
+
+export interface PlotsRecipe {
+  readonly max_points: number;
+  readonly pca_dims: number;
+  readonly seed: number;
+  readonly tsne_perplexity: number;
+  readonly tsne_max_iter: number;
+}
+
+export interface ContrastivePlanRecipe {
+  /** Share of theorems held out for validation, per stratum (with / without an anchor). */
+  readonly val_fraction: number;
+  /** Seeds the theorem split. */
+  readonly seed: number;
+}
+
+export interface EbmTrainRecipe {
+  readonly epochs: number;
+  /** Positive anchors per step (each brings k_negatives negatives). */
+  readonly batch_size: number;
+  readonly lr: number;
+  readonly weight_decay: number;
+  readonly k_negatives: number;
+  readonly hard_ratio: number;
+  readonly seed: number;
+  readonly hidden_dims: readonly number[];
+  readonly dropout: number;
+  readonly grad_clip_norm: number;
+  readonly log_every_steps: number;
+  readonly temperature_every_steps: number;
+  /** 0: validate at each epoch's end only. */
+  readonly eval_every_steps: number;
+  readonly checkpoint_every_steps: number;
+  readonly max_nonfinite_steps: number;
+}
+
+export interface EbmTrainControls {
+  /** CPU threads for torch; 0 = every core. Results can differ in the last bits with the thread count. */
+  readonly threads: number;
+  readonly device: string;
+  /** States smaller than this are held in (device) memory, else gathered from the memory map. */
+  readonly preload_max_gb: number;
+  readonly timeout_s: number;
+}
+
+export interface JobTimeout {
+  readonly timeout_s: number;
+}
+
+export interface Recipes {
+  readonly split_format: RecipeGroup<SplitFormatRecipe, Record<string, never>>;
+  readonly contrastive_pool: RecipeGroup<ContrastivePoolRecipe, Record<string, never>>;
+  readonly trace: RecipeGroup<TraceRecipe, TraceControls>;
+  readonly embed: RecipeGroup<EmbedRecipe, EmbedControls>;
+  readonly spectrum: RecipeGroup<SpectrumRecipe, JobTimeout>;
+  readonly embedding_metrics: RecipeGroup<EmbeddingMetricsParams, Record<string, never>>;
+  readonly ebm_metrics: RecipeGroup<EbmMetricsParams, Record<string, never>>;
+  readonly plots: RecipeGroup<PlotsRecipe, JobTimeout>;
+  readonly contrastive_plan: RecipeGroup<ContrastivePlanRecipe, Record<string, never>>;
+  readonly ebm_train: RecipeGroup<EbmTrainRecipe, EbmTrainControls>;
+}
+
+export type RecipeGroupName = keyof Recipes;
+
+/** scikit-learn's LogisticRegression defaults (C=1, L-BFGS, max_iter 1000), as the plan's probe uses them. */
+export const SKLEARN_LOGISTIC_DEFAULTS = { C: 1, max_iter: 1000, gtol: 1e-4, ftol: 2.220446049250313e-9, memory: 10 } as const;
+
+export const PLAN_RECIPES: Recipes = deepFreeze({
+  split_format: { recipe: { split: { val_fraction: 0.05, salt: "burnqed-v2" }, min_depth: 3 }, controls: {} },
+  contrastive_pool: { recipe: { max_theorems: 2000, min_depth: 3, prefer_hard: true }, controls: {} },
+  trace: {
+    recipe: { timeout_s: 120, seed_fraction: 0.2 },
+    controls: { workers: 0, chunk_size: 500, max_seed_failure_rate: 0.2, mem_cap_mb: null, max_uses: 500, header_timeout_s: 600 },
+  },
+  embed: {
+    // plan Gotcha 4 / design pitfall 3: one template, truncation, position and dtype everywhere
+    recipe: {
+      template: "[GOAL]{state}[PROOFSTEP]",
+      max_length: 512,
+      truncation_side: "left",
+      padding_side: "right",
+      compute_dtype: "bfloat16",
+      storage_dtype: "float16",
+      position: "last_content_token",
+      layer: "final_normed_hidden_state",
+    },
+    // bench/results/ebm-gpu.md: 16384 tokens × 1024 rows was the fastest budget measured
+    controls: { max_tokens_per_batch: 16384, max_batch_size: 1024, chunk_rows: 8192, timeout_s: 4 * 3600 },
+  },
+  spectrum: { recipe: { chunk_rows: 8192 }, controls: { timeout_s: 3600 } },
+  embedding_metrics: {
+    recipe: {
+      seed: 0,
+      collision_threshold: 1.0,
+      silhouette_sample_size: 2000,
+      silhouette_min_rows: 100,
+      probe_folds: 5,
+      probe: SKLEARN_LOGISTIC_DEFAULTS,
+      probe_preconditioner_rank: 32,
+      spectrum_top_k: 32,
+      depth_min_rows_per_label: 20,
+    },
+    controls: {},
+  },
+  ebm_metrics: { recipe: { margin: 1.0, hard_ratio: 0.6, k_negatives: 3, seed: 0 }, controls: {} },
+  plots: { recipe: { max_points: 5000, pca_dims: 50, seed: 0, tsne_perplexity: 30, tsne_max_iter: 1000 }, controls: { timeout_s: 1800 } },
+  contrastive_plan: { recipe: { val_fraction: 0.1, seed: 0 }, controls: {} },
+  ebm_train: {
+    // plan Task 2.4: AdamW 3e-5, weight decay 0.01, 20 epochs, K = 3 (as the joint run), hard ratio 0.6
+    recipe: {
+      epochs: 20,
+      batch_size: 256,
+      lr: 3e-5,
+      weight_decay: 0.01,
+      k_negatives: 3,
+      hard_ratio: 0.6,
+      seed: 0,
+      hidden_dims: [2048, 1024, 512],
+      dropout: 0.15,
+      grad_clip_norm: 1.0,
+      log_every_steps: 10,
+      temperature_every_steps: 50,
+      eval_every_steps: 500,
+      checkpoint_every_steps: 500,
+      max_nonfinite_steps: 10,
+    },
+    controls: { threads: 0, device: "auto", preload_max_gb: 8.0, timeout_s: 6 * 3600 },
+  },
+});
+
+/**
+ * The demo schedule: the same architecture and loss on 64-d synthetic embeddings.
+ * - contrastive_plan: the demo world has 160 search theorems (61 proved): hold out a fifth so
+ *   validation has ~50 rank-1 groups.
+ * - ebm_train: ~180 training anchors, batch 32 × 20 epochs = 120–140 steps; lr 1e-3 because at
+ *   3e-5 a 120-step run barely moves (measured: val loss 1.386 → 1.300 vs → 1.26 at 1e-3). One
+ *   torch thread: a step takes ~40 ms with one and ~100 ms with two on a 2-core machine that other
+ *   work shares.
+ * - plots: 2000 points (UMAP + t-SNE ≈ 15 s per iteration, keeping a cold `make reports` short).
+ */
+export const DEMO_RECIPES: Recipes = deepFreeze({
+  ...PLAN_RECIPES,
+  contrastive_plan: { ...PLAN_RECIPES.contrastive_plan, recipe: { ...PLAN_RECIPES.contrastive_plan.recipe, val_fraction: 0.2 } },
+  ebm_train: {
+    recipe: { ...PLAN_RECIPES.ebm_train.recipe, batch_size: 32, lr: 1e-3, log_every_steps: 6, eval_every_steps: 0, checkpoint_every_steps: 60 },
+    controls: { ...PLAN_RECIPES.ebm_train.controls, threads: 1, timeout_s: 600 },
+  },
+  plots: { ...PLAN_RECIPES.plots, recipe: { ...PLAN_RECIPES.plots.recipe, max_points: 2000 } },
+});
+
+export function baseRecipes(profile: Profile): Recipes {
+  return profile === "demo" ? DEMO_RECIPES : PLAN_RECIPES;
+}
+
+export class RecipeError extends Error {
+  override name = "RecipeError";
+}
+
+/** One override: `group.key[.subkey]=value`; value is JSON when it parses, else a string. */
+export interface RecipeOverride {
+  readonly path: readonly string[];
+  readonly value: Json;
+  /** As written, for messages. */
+  readonly text: string;
+}
+
+/** Parse `a.b=1; c.d=[1,2]` (entries separated by ';' or newlines). */
+export function parseOverrides(text: string, origin: string): RecipeOverride[] {
+  return text
+    .split(/[;\n]/)
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const eq = entry.indexOf("=");
+      if (eq <= 0) throw new RecipeError(`${origin}: '${entry}' is not group.key=value`);
+      const key = entry.slice(0, eq).trim();
+      const raw = entry.slice(eq + 1).trim();
+      let value: Json;
+      try {
+        value = JSON.parse(raw) as Json;
+      } catch {
+        value = raw;
+      }
+      const path = key.split(".");
+      if (path.length < 2 || path.some((p) => !/^[a-z_][a-z0-9_+]*$/i.test(p))) throw new RecipeError(`${origin}: '${key}' is not group.key (e.g. ebm_train.lr)`);
+      return { path, value, text: entry };
+    });
+}
+
+/** The profile's recipes with the overrides applied; unknown names and wrong value types are errors. */
+export function resolveRecipes(profile: Profile, overrides: readonly RecipeOverride[]): Recipes {
+  const base = baseRecipes(profile);
+  if (overrides.length === 0) return base;
+  const out = structuredClone(base) as unknown as Record<string, { recipe: Record<string, unknown>; controls: Record<string, unknown> }>;
+  for (const o of overrides) {
+    const [groupName, key, ...rest] = o.path as [string, string, ...string[]];
+    const group = out[groupName];
+    if (!group) throw new RecipeError(`unknown recipe group '${groupName}' in '${o.text}' (groups: ${Object.keys(out).join(", ")})`);
+    const part = key in group.recipe ? group.recipe : key in group.controls ? group.controls : null;
+    if (!part) {
+      const known = [...Object.keys(group.recipe), ...Object.keys(group.controls)];
+      throw new RecipeError(`unknown key '${key}' in recipe group '${groupName}' ('${o.text}'; known: ${known.join(", ")})`);
+    }
+    setPath(part, [key, ...rest], o.value, o.text);
+  }
+  return deepFreeze(out) as unknown as Recipes;
+}
+
+function setPath(obj: Record<string, unknown>, path: readonly string[], value: Json, text: string): void {
+  const [head, ...rest] = path as [string, ...string[]];
+  if (!(head in obj)) throw new RecipeError(`unknown key '${head}' in '${text}' (known: ${Object.keys(obj).join(", ")})`);
+  const cur = obj[head];
+  if (rest.length > 0) {
+    if (cur === null || typeof cur !== "object" || Array.isArray(cur)) throw new RecipeError(`'${head}' in '${text}' has no sub-keys`);
+    setPath(cur as Record<string, unknown>, rest, value, text);
+    return;
+  }
+  if (!sameKind(cur, value)) throw new RecipeError(`'${text}': expected ${kindOf(cur)} like the default ${JSON.stringify(cur)}, got ${kindOf(value)}`);
+  obj[head] = value;
+}
+
+function kindOf(v: unknown): string {
+  return v === null ? "null" : Array.isArray(v) ? "array" : typeof v;
+}
+
+function sameKind(cur: unknown, value: unknown): boolean {
+  if (cur === null) return value === null || typeof value === "number"; // nullable numbers (mem_cap_mb)
+  if (typeof cur === "number" && value === null) return false;
+  if (Array.isArray(cur)) return Array.isArray(value) && value.every((x) => cur.length === 0 || typeof x === typeof cur[0]);
+  return kindOf(cur) === kindOf(value);
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === "object" && !Object.isFrozen(v)) {
+    for (const x of Object.values(v as object)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+/** What `python/burnqed/recipes.json` holds (checked by the Python tests against each job's defaults). */
+export function exportRecipes(): Record<string, unknown> {
+  return {
+    generated_by: "src/config/recipes.ts (npx burnqed recipes --out python/burnqed/recipes.json)",
+    plan: PLAN_RECIPES,
+    demo: DEMO_RECIPES,
+  };
+}
