@@ -9,7 +9,7 @@ import { writeJson } from "../artifacts/json-file.js";
 import { TACTIC_PAIRS, THEOREMS } from "../artifacts/schemas.js";
 import { theoremRowsOf } from "../data/theorem-row.js";
 import { defaultWorkerCount, replCommand } from "../lean/repl-command.js";
-import { pairsColumns, traceTheorems, tracePaths, TraceStoppedError } from "../lean/trace-theorems.js";
+import { pairsColumns, traceTheorems, TraceStoppedError } from "../lean/trace-theorems.js";
 import { traceTheoremsOf } from "../stages/phase0.js";
 
 const HELP = `burnqed trace — trace proofs into (state, tactic) pairs with a pool of Lean REPLs
@@ -126,7 +126,8 @@ export async function traceCommand(argv: string[]): Promise<number> {
     if (e instanceof TraceStoppedError) {
       writeJson(join(out, "tracing_report.json"), e.report);
       console.error(e.message);
-      console.error(`seed pairs are usable: ${tracePaths(out).seed_pairs}`);
+      // e.message says what became of the seed's pairs; the path only when a file was written.
+      if (e.seed_pairs !== null) console.error(`seed pairs (usable for SFT): ${e.seed_pairs}`);
       return 3;
     }
     throw e;

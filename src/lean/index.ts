@@ -13,3 +13,4 @@ export * from "./version-audit.js";
 export * from "./worker-registry.js";
 export * from "./process-memory.js";
 export * from "./lean-comments.js";
+export * from "./repl-proof-env.js";

@@ -5,7 +5,11 @@
  * A whole proof (one `cmd`) is accepted only when: the repl answered with a command response, no
  * message has severity error, there is no sorry (no `declaration uses 'sorry'` warning, no
  * reported sorry), the proof text and the traced tactics contain none of sorry/admit/cheat as a
- * whole word (comments excluded), and the repl traced at least one tactic.
+ * whole word (comments excluded), and the repl traced at least one tactic. The same holds for the
+ * header submitted with the theorem (design.md §5): helper lemmas placed before the theorem are
+ * split into the header (src/data/lean-source.ts) and imported separately by the pool, so their
+ * text and Lean's sorry report for them are checked too (`checkHeader`). A header of only
+ * imports / open / set_option has no banned word and no sorry, and passes.
  *
  * One tactic (tactic mode) completes a proof only when additionally no goal is left, the repl's
  * proofStatus (when it prints one) is "Completed", and the tactic does not start with a focusing
@@ -55,8 +59,36 @@ export type StepVerdict =
 
 const reject = (reason: WholeProofRejection, detail: string): { status: "rejected"; reason: WholeProofRejection; detail: string } => ({ status: "rejected", reason, detail: detail.slice(0, 300) });
 
-/** Verdict on a whole proof elaborated by one `cmd` (with allTactics). */
-export function checkWholeProof(response: ReplResponse, proof_text: string): ProofVerdict {
+/** The header sent with a theorem, and what Lean said about it when the pool imported it. */
+export interface SubmittedHeader {
+  /** Imports / opens / set_option and any helper declarations before the theorem. */
+  readonly text: string;
+  /** Lean's sorry report for the header (ReplLease.header_sorry), or null when it had none. */
+  readonly lean_sorry: string | null;
+}
+
+/** Verdict on the header alone: no banned word in its text (comments excluded), no sorry Lean reported. */
+export function checkHeader(header: SubmittedHeader): ProofVerdict {
+  const word = findBannedWord(header.text);
+  if (word) {
+    const masked = maskLeanComments(header.text).split("\n");
+    const line = masked.findIndex((l) => findBannedWord(l) !== null);
+    const where = line >= 0 ? `line ${line + 1}: ${JSON.stringify(header.text.split("\n")[line]!.trim().slice(0, 120))}` : "";
+    return reject("banned_word", `'${word}' in the header (a declaration before the theorem) ${where}`.trimEnd());
+  }
+  if (header.lean_sorry !== null) return reject("sorry", `in the header (a declaration before the theorem): ${header.lean_sorry}`);
+  return { status: "accepted" };
+}
+
+/**
+ * Verdict on a whole proof elaborated by one `cmd` (with allTactics). `header`: what was submitted
+ * before the theorem (checked first); omit it only when the theorem was sent without one.
+ */
+export function checkWholeProof(response: ReplResponse, proof_text: string, header?: SubmittedHeader): ProofVerdict {
+  if (header !== undefined) {
+    const h = checkHeader(header);
+    if (h.status === "rejected") return h;
+  }
   if (response.kind === "error") return reject("repl_error", response.message);
   const word = findBannedWord(proof_text);
   if (word) return reject("banned_word", `'${word}' in the proof text`);

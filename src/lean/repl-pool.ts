@@ -8,11 +8,16 @@
  * - recycling: a worker is replaced after `max_uses` requests (the repl keeps every environment and
  *   proof state it ever made, so its memory only grows) and after it dies for any reason;
  * - a dead worker is never handed out: liveness is checked (exit seen, or a zombie in /proc)
- *   before every request; replacements start in the background as soon as a worker is released.
+ *   before every request; replacements start in the background as soon as a worker is released;
+ * - a header that fails to import is remembered for the pool's life and not imported again for
+ *   every theorem that uses it: at once when Lean reports errors or the import runs past
+ *   `header_timeout_s`; after its second crash (crash / memory cap / protocol: one retry on a
+ *   fresh worker, since a crash may be the machine's fault). Its theorems then fail at once with
+ *   kind header_failed and the original reason.
  */
 import { ReplError } from "./repl-errors.js";
 import { ReplProcess, type ReplExitReason } from "./repl-process.js";
-import type { CommandResponse, ReplRequest, ReplResponse } from "./repl-protocol.js";
+import { SORRY_WARNING, type CommandResponse, type ReplRequest, type ReplResponse } from "./repl-protocol.js";
 import { defaultMemCapMb, defaultWorkerCount, type ReplCommandSpec } from "./repl-command.js";
 import { groupRssMb, processLiveness } from "./process-memory.js";
 import { WorkerRegistry } from "./worker-registry.js";
@@ -23,7 +28,7 @@ export interface ReplPoolOptions {
   readonly workers?: number;
   /** Per request (plan: 120 s per theorem). */
   readonly request_timeout_s?: number;
-  /** Importing a header (Mathlib takes tens of seconds). */
+  /** Importing a header (Mathlib takes tens of seconds). Default 600 s. */
   readonly header_timeout_s?: number;
   /** Per worker process group; default 80 % of RAM / workers; null disables the cap. */
   readonly mem_cap_mb?: number | null;
@@ -59,6 +64,8 @@ export interface CommandResult {
   readonly pid: number;
   /** Request sent → response parsed. */
   readonly wall_ms: number;
+  /** Lean's sorry report for the header (a helper lemma with a sorry), or null: see ReplLease. */
+  readonly header_sorry: string | null;
 }
 
 /** A worker held for several requests (tactic mode: proof states live in one process). */
@@ -67,13 +74,29 @@ export interface ReplLease {
   readonly pid: number;
   /** Env id of the lease's header in this worker (null for an empty header). */
   readonly env: number | null;
+  /**
+   * The header imported, but Lean reported a sorry in it (`declaration uses 'sorry'` or a sorries
+   * entry: a helper declaration before the theorem): what and where. Null when clean. Nothing
+   * elaborated against this header can count as proved (proof-check.ts, checkHeader).
+   */
+  readonly header_sorry: string | null;
   request(req: ReplRequest, timeout_s?: number): Promise<ReplResponse>;
+}
+
+/** A lease held until `release()` (a theorem's whole search); see ReplPool.lease. */
+export interface HeldReplLease extends ReplLease {
+  /** False once released, or once its worker died (its proof states are gone with it). */
+  readonly alive: boolean;
+  /** Hands the worker back (a dead one is replaced in the background). Idempotent. */
+  release(): void;
 }
 
 export interface ReplPoolStats {
   readonly workers: number;
   readonly requests: number;
   readonly header_imports: number;
+  /** Headers remembered as failed (not imported again). */
+  readonly failed_headers: number;
   readonly workers_started: number;
   /** Worker stops by reason (crash, timeout, memory_cap, recycled, ...). */
   readonly stops: Readonly<Record<string, number>>;
@@ -94,6 +117,8 @@ interface Slot {
 }
 
 const DEFAULTS = { request_timeout_s: 120, header_timeout_s: 600, mem_check_interval_ms: 1000, max_uses: 500 };
+/** Crashes (crash / memory cap / protocol) while importing one header before it is remembered as failed. */
+const HEADER_MAX_CRASHES = 2;
 
 export function normalizePoolOptions(o: ReplPoolOptions): ReplPoolConfig {
   const workers = o.workers ?? defaultWorkerCount();
@@ -140,7 +165,12 @@ export class ReplPool {
   readonly config: ReplPoolConfig;
   private readonly slots: Slot[];
   private readonly waiters: Array<() => void> = [];
+  /** Header text → why it failed (remembered: never imported again by this pool). */
   private readonly failed_headers = new Map<string, string>();
+  /** Header text → crashes while importing it so far (below HEADER_MAX_CRASHES). */
+  private readonly header_crashes = new Map<string, number>();
+  /** Header text → Lean's sorry report for it (it imported, with a sorry). */
+  private readonly header_sorries = new Map<string, string>();
   private readonly registry: WorkerRegistry | null;
   private readonly monitor: NodeJS.Timeout;
   private readonly created_ms = performance.now();
@@ -189,36 +219,64 @@ export class ReplPool {
         void slot.proc?.kill("protocol", `expected a command response, got ${JSON.stringify(response.raw).slice(0, 200)}`);
         throw new ReplError({ kind: "protocol", worker_id: lease.worker_id, pid: lease.pid, request: req.cmd, detail: `expected a command response, got ${response.kind}: ${JSON.stringify(response.raw).slice(0, 200)}` });
       }
-      return { response, worker_id: lease.worker_id, pid: lease.pid, wall_ms };
+      return { response, worker_id: lease.worker_id, pid: lease.pid, wall_ms, header_sorry: lease.header_sorry };
     });
   }
 
   /** Holds one worker (with `header` imported) for the duration of `fn`. */
   async withWorker<T>(header: string, fn: (lease: ReplLease) => Promise<T>): Promise<T> {
+    const lease = await this.lease(header);
+    try {
+      return await fn(lease);
+    } finally {
+      lease.release();
+    }
+  }
+
+  /**
+   * Holds one worker with `header` imported until `release()`: tactic mode, where a theorem's proof
+   * states live in one process across many requests. Rejects with header_failed at once for a
+   * header remembered as failed. The caller must release it (also after its worker died).
+   */
+  async lease(header: string): Promise<HeldReplLease> {
     const known = this.failed_headers.get(header);
     if (known !== undefined) throw new ReplError({ kind: "header_failed", worker_id: null, pid: null, request: header, detail: known });
     const slot = await this.acquire(header);
+    let released = false;
+    let proc: ReplProcess;
+    let env: number | null;
     try {
-      const proc = await this.ensureProcess(slot);
-      const env = await this.ensureHeader(slot, header);
-      const lease: ReplLease = {
-        worker_id: slot.id,
-        pid: proc.pid,
-        env,
-        request: async (req, timeout_s) => {
-          const t0 = performance.now();
-          try {
-            this.n_requests++;
-            return await proc.request(req, timeout_s ?? this.config.request_timeout_s);
-          } finally {
-            slot.busy_ms += performance.now() - t0;
-          }
-        },
-      };
-      return await fn(lease);
-    } finally {
+      proc = await this.ensureProcess(slot);
+      env = await this.ensureHeader(slot, header);
+    } catch (e) {
       this.release(slot);
+      throw e;
     }
+    const header_sorry = this.header_sorries.get(header) ?? null;
+    return {
+      worker_id: slot.id,
+      pid: proc.pid,
+      env,
+      header_sorry,
+      get alive() {
+        return !released && proc.alive;
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        this.release(slot);
+      },
+      request: async (req, timeout_s) => {
+        if (released) throw new ReplError({ kind: "closed", worker_id: slot.id, pid: proc.pid, request: JSON.stringify(req).slice(0, 200), detail: "the lease was released" });
+        const t0 = performance.now();
+        try {
+          this.n_requests++;
+          return await proc.request(req, timeout_s ?? this.config.request_timeout_s);
+        } finally {
+          slot.busy_ms += performance.now() - t0;
+        }
+      },
+    };
   }
 
   stats(): ReplPoolStats {
@@ -226,6 +284,7 @@ export class ReplPool {
       workers: this.config.workers,
       requests: this.n_requests,
       header_imports: this.n_header_imports,
+      failed_headers: this.failed_headers.size,
       workers_started: this.n_started,
       stops: { ...this.stops },
       busy_ms: this.slots.map((s) => s.busy_ms),
@@ -330,6 +389,9 @@ export class ReplPool {
     const proc = slot.proc!;
     const have = proc.envs.get(header);
     if (have !== undefined) return have;
+    // Another worker may have found it bad while this caller waited for a slot.
+    const known = this.failed_headers.get(header);
+    if (known !== undefined) throw new ReplError({ kind: "header_failed", worker_id: slot.id, pid: proc.pid, request: header, detail: known });
     const t0 = performance.now();
     let r: ReplResponse;
     try {
@@ -337,8 +399,8 @@ export class ReplPool {
       r = await proc.request({ cmd: header }, this.config.header_timeout_s);
     } catch (e) {
       if (!(e instanceof ReplError)) throw e;
-      // Not cached as a bad header: a crash or timeout while importing may be the machine's fault.
-      throw new ReplError({ kind: "header_failed", worker_id: slot.id, pid: proc.pid, request: header, detail: `importing the header failed (${e.kind}): ${e.detail}`, stderr_tail: e.stderr_tail }, { cause: e });
+      const detail = this.rememberHeaderError(header, slot.id, e);
+      throw new ReplError({ kind: "header_failed", worker_id: slot.id, pid: proc.pid, request: header, detail, stderr_tail: e.stderr_tail }, { cause: e });
     } finally {
       slot.busy_ms += performance.now() - t0;
       this.header_busy_ms += performance.now() - t0;
@@ -352,8 +414,28 @@ export class ReplPool {
       this.failed_headers.set(header, detail);
       throw new ReplError({ kind: "header_failed", worker_id: slot.id, pid: proc.pid, request: header, detail });
     }
+    const sorry = headerSorry(r as CommandResponse);
+    if (sorry !== null) this.header_sorries.set(header, sorry);
     proc.envs.set(header, (r as CommandResponse).env!);
     return (r as CommandResponse).env!;
+  }
+
+  /**
+   * Why importing `header` failed, remembering it when it will fail again: a timeout at once (each
+   * retry would cost header_timeout_s again), a crash / memory cap / protocol error at the
+   * HEADER_MAX_CRASHES-th time. A pool closing under the import is not the header's fault.
+   */
+  private rememberHeaderError(header: string, worker_id: number, e: ReplError): string {
+    const what = e.kind === "timeout" ? `timed out (header_timeout_s ${this.config.header_timeout_s} s)` : `failed (${e.kind})`;
+    const detail = `importing the header ${what} on worker ${worker_id}: ${e.detail}`;
+    if (e.kind === "closed" || e.kind === "start_failed") return detail;
+    const crashes = (this.header_crashes.get(header) ?? 0) + 1;
+    this.header_crashes.set(header, crashes);
+    if (e.kind === "timeout" || crashes >= HEADER_MAX_CRASHES) {
+      this.failed_headers.set(header, `${detail} (remembered: this pool does not import it again)`);
+      return `${detail} (remembered: this pool does not import it again)`;
+    }
+    return `${detail} (will be tried once more)`;
   }
 
   private checkMemory(): void {
@@ -378,4 +460,13 @@ export class ReplPool {
       // a listener's failure must not break the pool
     }
   }
+}
+
+/** Lean's sorry report for an imported header (warning or sorries entry), or null. */
+function headerSorry(r: CommandResponse): string | null {
+  const warning = r.messages.find((m) => SORRY_WARNING.test(m.data));
+  if (warning) return `${warning.data} (header line ${warning.pos.line})`;
+  const first = r.sorries[0];
+  if (first) return `${r.sorries.length} sorry in the header${first.pos ? ` (line ${first.pos.line})` : ""}`;
+  return null;
 }

@@ -18,7 +18,16 @@ export interface TracedPair {
   readonly num_goals: number;
 }
 
-/** Goals in a repl goal string: blocks separated by blank lines; "no goals" is 0. */
+/**
+ * One goal-state text from a list of goals (tactic mode's `goals`), in the form tracing's state_pp
+ * has (the repl's allTactics `goals` string): goals separated by a blank line; "no goals" for none.
+ * The search's states and the traced pairs must share this text (one embedding recipe, pitfall 3).
+ */
+export function joinGoals(goals: readonly string[]): string {
+  return goals.length === 0 ? "no goals" : goals.join("\n\n");
+}
+
+/** Goals in a repl goal string: blocks separated by blank lines; "no goals" is 0 (joinGoals' inverse count). */
 export function countGoals(goals: string): number {
   const t = goals.trim();
   if (t === "" || t === "no goals") return 0;

@@ -7,6 +7,8 @@
  * Every finished theorem is appended to a chunk file (trace-chunks.ts). A new run over the same
  * folder first reaps REPL workers a killed run left behind (worker-registry.ts), then reuses every
  * outcome whose theorem text is unchanged: nothing finished is traced again, nothing is duplicated.
+ * Except header_error outcomes: a header that failed (say, timed out under a header_timeout_s
+ * since raised) is tried again by the next run; it costs one import per pool, not per theorem.
  */
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -18,11 +20,11 @@ import type { ColumnArraysOf } from "../artifacts/schema.js";
 import type { Source } from "../artifacts/schemas.js";
 import { ReplError } from "./repl-errors.js";
 import { ReplPool, type ReplPoolOptions, type ReplPoolStats } from "./repl-pool.js";
-import { checkWholeProof } from "./proof-check.js";
+import { checkHeader, checkWholeProof } from "./proof-check.js";
 import { extractPairs } from "./trace-pairs.js";
 import { TraceChunkStore } from "./trace-chunks.js";
 import type { TraceBatch, TraceFailure, TraceOutcome, TraceTheorem } from "./trace-outcome.js";
-import { buildTracingReport, seedStopMessage, summarize, type TracingReport } from "./tracing-report.js";
+import { buildTracingReport, seedPairsNote, seedStopMessage, summarize, type TracingReport } from "./tracing-report.js";
 import { WorkerRegistry, type ReapResult } from "./worker-registry.js";
 
 export interface TraceOptions {
@@ -32,6 +34,12 @@ export interface TraceOptions {
   readonly pool: Omit<ReplPoolOptions, "registry_dir" | "request_timeout_s">;
   /** Per theorem (plan: 120 s). */
   readonly timeout_s?: number;
+  /**
+   * Importing a header in a worker (recipe control header_timeout_s; default 600 s). A header that
+   * fails or times out is remembered by the pool: its theorems fail at once as header_error with
+   * the original reason. The same as pool.header_timeout_s (give one, or both equal).
+   */
+  readonly header_timeout_s?: number;
   readonly chunk_size?: number;
   readonly seed_fraction?: number;
   readonly max_seed_failure_rate?: number;
@@ -69,7 +77,12 @@ export interface TraceResult {
 
 export class TraceStoppedError extends Error {
   override name = "TraceStoppedError";
-  constructor(message: string, readonly report: TracingReport) {
+  constructor(
+    message: string,
+    readonly report: TracingReport,
+    /** The seed batch's pairs file, or null when the seed batch gave no pair (no file was written). */
+    readonly seed_pairs: string | null = null,
+  ) {
     super(message);
   }
 }
@@ -92,7 +105,7 @@ export function tracePaths(out_dir: string): TracePaths {
   };
 }
 
-const DEFAULTS = { timeout_s: 120, chunk_size: 500, seed_fraction: 0.2, max_seed_failure_rate: 0.2, max_attempts: 2, salt: "burnqed-trace" };
+const DEFAULTS = { timeout_s: 120, header_timeout_s: 600, chunk_size: 500, seed_fraction: 0.2, max_seed_failure_rate: 0.2, max_attempts: 2, salt: "burnqed-trace" };
 
 export function theoremKey(t: Pick<TraceTheorem, "header" | "code">): string {
   return sha256Text(`${t.header}\u0000${t.code}`).slice(0, 16);
@@ -128,10 +141,15 @@ export function pairsColumns(outcomes: readonly TraceOutcome[]): ColumnArraysOf<
   return cols;
 }
 
-/** Traces one theorem on the pool: one allTactics command, retried on a worker crash. */
+/**
+ * Traces one theorem on the pool: one allTactics command, retried on a worker crash. A banned word
+ * in the header (a helper lemma before the theorem) fails it before Lean runs.
+ */
 export async function traceOne(pool: ReplPool, t: TraceTheorem, batch: TraceBatch, timeout_s: number, max_attempts: number): Promise<TraceOutcome> {
   const key = theoremKey(t);
   const failed = (category: TraceFailure, detail: string, attempts: number, wall_ms: number): TraceOutcome => ({ status: "failed", name: t.name, source: t.source, batch, key, attempts, wall_ms, category, detail: detail.slice(0, 500) });
+  const headerText = checkHeader({ text: t.header, lean_sorry: null });
+  if (headerText.status === "rejected") return failed(headerText.reason, headerText.detail, 0, 0);
   for (let attempt = 1; ; attempt++) {
     const t0 = performance.now();
     let r;
@@ -145,7 +163,7 @@ export async function traceOne(pool: ReplPool, t: TraceTheorem, batch: TraceBatc
       const category: TraceFailure = e.kind === "header_failed" ? "header_error" : e.kind;
       return failed(category, `${e.detail}${e.stderr_tail ? ` | stderr: ${e.stderr_tail.slice(-200)}` : ""}`, attempt, wall_ms);
     }
-    const verdict = checkWholeProof(r.response, t.proof);
+    const verdict = checkWholeProof(r.response, t.proof, { text: t.header, lean_sorry: r.header_sorry });
     if (verdict.status === "rejected") return failed(verdict.reason, verdict.detail, attempt, r.wall_ms);
     const pairs = extractPairs(r.response.tactics, t.code);
     if (pairs.length === 0) return failed("no_pairs", `${r.response.tactics.length} traced tactic(s), none with goals outside a bullet`, attempt, r.wall_ms);
@@ -177,8 +195,21 @@ function checkMeta(path: string, meta: TraceMeta, restart: boolean): void {
   writeJson(path, meta);
 }
 
+/** header_timeout_s from the top-level option or the pool's; both given must agree. */
+function headerTimeout(opts: TraceOptions): number {
+  const top = opts.header_timeout_s;
+  const inPool = opts.pool.header_timeout_s;
+  if (top !== undefined && inPool !== undefined && top !== inPool) {
+    throw new Error(`traceTheorems: header_timeout_s is ${top} but pool.header_timeout_s is ${inPool}; give one of them`);
+  }
+  const v = top ?? inPool ?? DEFAULTS.header_timeout_s;
+  if (!(typeof v === "number" && v > 0)) throw new Error(`traceTheorems: header_timeout_s must be a positive number of seconds, got ${JSON.stringify(v)}`);
+  return v;
+}
+
 export async function traceTheorems(opts: TraceOptions): Promise<TraceResult> {
   const timeout_s = opts.timeout_s ?? DEFAULTS.timeout_s;
+  const header_timeout_s = headerTimeout(opts);
   const seed_fraction = opts.seed_fraction ?? DEFAULTS.seed_fraction;
   const max_rate = opts.max_seed_failure_rate ?? DEFAULTS.max_seed_failure_rate;
   const max_attempts = opts.max_attempts ?? DEFAULTS.max_attempts;
@@ -200,7 +231,7 @@ export async function traceTheorems(opts: TraceOptions): Promise<TraceResult> {
   let reused = 0;
   for (const t of [...seed, ...rest]) {
     const o = earlier.outcomes.get(t.name);
-    if (o && o.key === theoremKey(t)) {
+    if (o && o.key === theoremKey(t) && !(o.status === "failed" && o.category === "header_error")) {
       byName.set(t.name, o);
       reused++;
     }
@@ -215,6 +246,7 @@ export async function traceTheorems(opts: TraceOptions): Promise<TraceResult> {
   const runInfo = () => ({
     workers: pool?.config.workers ?? null,
     timeout_s,
+    header_timeout_s,
     chunk_size: store.chunk_size,
     seed_fraction,
     reused,
@@ -227,7 +259,7 @@ export async function traceTheorems(opts: TraceOptions): Promise<TraceResult> {
   const ordered = () => [...seed, ...rest].flatMap((t) => (byName.has(t.name) ? [byName.get(t.name)!] : []));
   try {
     if (todoSeed.length || todoRest.length) {
-      pool = new ReplPool({ ...opts.pool, request_timeout_s: timeout_s, registry_dir: paths.workers_dir });
+      pool = new ReplPool({ ...opts.pool, request_timeout_s: timeout_s, header_timeout_s, registry_dir: paths.workers_dir });
       try {
         await pool.start(mostCommonHeader([...todoSeed, ...todoRest]));
       } catch (e) {
@@ -242,14 +274,16 @@ export async function traceTheorems(opts: TraceOptions): Promise<TraceResult> {
     const seedOutcomes = seed.map((t) => byName.get(t.name)!);
     const seedSummary = summarize(seedOutcomes);
     // (An empty Arrow table cannot be written by src/artifacts/arrow-table.ts yet: no pairs, no file.)
-    if (seedSummary.pairs > 0) writeTable(paths.seed_pairs, TACTIC_PAIRS, pairsColumns(seedOutcomes));
+    const seedPairs = seedSummary.pairs > 0 ? paths.seed_pairs : null;
+    if (seedPairs !== null) writeTable(seedPairs, TACTIC_PAIRS, pairsColumns(seedOutcomes));
+    else rmSync(paths.seed_pairs, { force: true }); // a file of an earlier run would not be this seed's
     const stopped = seedSummary.failure_rate !== null && seedSummary.failure_rate > max_rate;
     const seedReport = buildTracingReport(seedOutcomes, { status: stopped ? "stopped_seed_failure_rate" : "seed_complete", max_seed_failure_rate: max_rate, run: runInfo() });
     writeJson(paths.seed_report, seedReport);
-    log(`seed batch: ${seedSummary.ok}/${seedSummary.theorems} traced, ${seedSummary.pairs} pairs, failure rate ${((seedSummary.failure_rate ?? 0) * 100).toFixed(1)} %${seedSummary.pairs ? ` → ${paths.seed_pairs}` : ""}`);
+    log(`seed batch: ${seedSummary.ok}/${seedSummary.theorems} traced, ${seedSummary.pairs} pairs, failure rate ${((seedSummary.failure_rate ?? 0) * 100).toFixed(1)} %; ${seedPairsNote(seedSummary, seedPairs)}`);
     if (stopped) {
       const report = buildTracingReport(ordered(), { status: "stopped_seed_failure_rate", max_seed_failure_rate: max_rate, run: runInfo() });
-      throw new TraceStoppedError(seedStopMessage(seedSummary, max_rate, paths.seed_report), report);
+      throw new TraceStoppedError(seedStopMessage(seedSummary, max_rate, paths.seed_report, seedPairs), report, seedPairs);
     }
     await runBatch(pool, "rest", todoRest, rest.length, byName, store, timeout_s, max_attempts, t_start, opts.on_progress);
   } finally {

@@ -83,8 +83,16 @@ export function buildTracingReport(
   return { kind: "tracing_report", values, not_computed, details: { status: opts.status, max_seed_failure_rate: opts.max_seed_failure_rate, all, seed, rest, by_source, examples, run: opts.run } };
 }
 
+/** What became of the seed batch's pairs: the file they are in, or that none was written and why. */
+export function seedPairsNote(seed: Pick<BatchSummary, "ok" | "theorems" | "pairs">, seed_pairs: string | null): string {
+  if (seed_pairs !== null && seed.pairs > 0) return `the seed batch's ${seed.pairs} pairs (from ${seed.ok} traced theorem(s)) are in ${seed_pairs}`;
+  return seed.ok === 0
+    ? `no seed pairs file was written: none of the ${seed.theorems} seed theorem(s) traced`
+    : `no seed pairs file was written: the ${seed.ok} traced seed theorem(s) gave no pair`;
+}
+
 /** The message shown when the seed batch fails too often (plan: STOP and debug the Lean version). */
-export function seedStopMessage(seed: BatchSummary, max_rate: number, report_path: string): string {
+export function seedStopMessage(seed: BatchSummary, max_rate: number, report_path: string, seed_pairs: string | null = null): string {
   const cats = Object.entries(seed.categories)
     .filter(([, n]) => n > 0)
     .sort((a, b) => b[1] - a[1])
@@ -95,6 +103,6 @@ export function seedStopMessage(seed: BatchSummary, max_rate: number, report_pat
     `(${(100 * (seed.failure_rate ?? 0)).toFixed(1)} % > ${(100 * max_rate).toFixed(0)} %): ${cats}. ` +
     `The plan's diagnosis: a Lean/Mathlib version mismatch between the dataset and the REPL's project ` +
     `(run 'burnqed lean audit'), or a header that does not import. Examples and counts: ${report_path}. ` +
-    `The seed's pairs are kept; to trace the remainder anyway, raise --max-seed-failure-rate.`
+    `${seedPairsNote(seed, seed_pairs).replace(/^./, (c) => c.toUpperCase())}. To trace the remainder anyway, raise --max-seed-failure-rate.`
   );
 }

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { ReplProcess } from "../../src/lean/repl-process.js";
 import { parseReplResponse, type ReplRequest } from "../../src/lean/repl-protocol.js";
 import { DOUBLE, TRANSCRIPTS, doubleCommand } from "../fixtures/repl-double/double.js";
-import { renderLeanJson } from "../fixtures/repl-double/lean-json-format.mjs";
+import { renderLeanJson } from "../../src/lean/lean-json-format.mjs";
 
 /** Transcripts with a recorded output (.in files without one are skipped by the repl's own tests too). */
 function transcripts(): string[] {
