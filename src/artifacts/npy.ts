@@ -39,8 +39,18 @@ export class NpyFormatError extends Error {
   }
 }
 
+/** Open for reading; a missing or unreadable file is an error naming it and saying which. */
+function openForRead(path: string): number {
+  try {
+    return openSync(path, "r");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(code === "ENOENT" ? `${path}: no such .npy file` : `${path}: cannot open (${code ?? (e as Error).message})`);
+  }
+}
+
 export function readNpyHeader(path: string): NpyHeader {
-  const fd = openSync(path, "r");
+  const fd = openForRead(path);
   try {
     return parseHeader(path, fd);
   } finally {
@@ -92,7 +102,7 @@ export function readNpy(path: string): NpyArray {
 
 /** Rows [start, start+count) as a flat array (count × row_size elements). */
 export function readNpyRows(path: string, start: number, count: number, header?: NpyHeader): NpyData {
-  const fd = openSync(path, "r");
+  const fd = openForRead(path);
   try {
     const h = header ?? parseHeader(path, fd);
     if (start < 0 || count < 0 || start + count > h.n_rows) {

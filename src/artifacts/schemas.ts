@@ -117,6 +117,9 @@ export type ContrastiveTheoremRow = RowOf<typeof CONTRASTIVE_THEOREMS>;
 export const EMBEDDING_METRIC_KEYS = [
   "centroid_l2",
   "linear_probe_acc",
+  "linear_probe_base_rate",
+  "linear_probe_balanced_acc",
+  "linear_probe_auc",
   "norm_gap",
   "sibling_l2_mean",
   "sibling_l2_median",

@@ -49,7 +49,7 @@ export interface StageContext {
   readonly run: Run;
   readonly stage: string;
   abs(rel: RunRel): AbsPath;
-  /** Progress/log line for this stage (stderr; notebooks show it under the cell). */
+  /** Progress/log line for this stage (stderr in a terminal; stdout in a notebook, under the cell). */
   log(message: string): void;
   writeTable<S extends TableSchema>(rel: RunRel, schema: S, cols: ColumnsOf<S>): number;
   writeNpy(rel: RunRel, dtype: NpyDtype, shape: readonly number[], data: ArrayLike<number> | BigInt64Array): void;
@@ -233,7 +233,8 @@ export interface RunStageOptions {
 export async function runStage<R>(run: Run, spec: StageSpec<R>, opts: RunStageOptions = {}): Promise<StageOutcome<R>> {
   const force = opts.force === true || run.config.force.includes(spec.name) || run.config.force.includes("all");
   const say = (msg: string) => {
-    if (!opts.quiet) process.stderr.write(`[burnqed] ${msg}\n`);
+    // in a notebook, stdout: Jupyter paints stderr red, and a stage's progress is not an error
+    if (!opts.quiet) (process.env["BURNQED_DISPLAY"] === "notebook" ? process.stdout : process.stderr).write(`[burnqed] ${msg}\n`);
   };
   const status = stageStatus(run, spec);
   if (status.state === "fresh" && status.record && !force) {

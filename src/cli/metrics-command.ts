@@ -13,17 +13,22 @@ import { ebmMetrics } from "../metrics/ebm-metrics.js";
 import { embeddingMetrics } from "../metrics/embedding-metrics.js";
 import { embeddingPlotSpecs, projectSample } from "../metrics/embedding-plots.js";
 import { readMetricsTable } from "../artifacts/metrics-table-file.js";
+import { readTable } from "../artifacts/arrow-table.js";
+import { EMBEDDINGS_INDEX } from "../artifacts/schemas.js";
+import type { MetricsTable } from "../metrics/metrics-table.js";
 import { npyVectorSource, readRowScores } from "../artifacts/npy-vectors.js";
 import { PLAN_RECIPES } from "../config/recipes.js";
 import { tsneJob } from "../jobs/tsne-job.js";
 import { renderSvg } from "../viz/render-svg.js";
 
-export const METRICS_HELP = `burnqed metrics embeddings --table T --vectors V.npy --out embedding_metrics.json [--seed N]
+export const METRICS_HELP = `burnqed metrics embeddings --table T --vectors V.npy --out embedding_metrics.json [--seed N] [--index IX.arrow]
 burnqed metrics ebm --table T --energies E.npy --out ebm_metrics.json [--seed N]
 burnqed plots --table T --vectors V.npy [--energies E.npy] --out-dir DIR [--seed N] [--max-points 5000]
 
   T: Arrow IPC or JSON Lines with theorem_name, state_id, parent_state_id, depth_from_root, label,
   state_pp (optional run_id); row i of V.npy (n × dim) / E.npy (n,) belongs to row i of T.
+  IX: the embeddings index of the run (EMBEDDINGS_INDEX); its excluded rows (terminal, empty text)
+  are left out as the run's metrics stage leaves them out.
 `;
 
 class UsageError extends Error {
@@ -64,11 +69,20 @@ function say(message: string): void {
   process.stderr.write(`[burnqed] ${message}\n`);
 }
 
+/** Row exclusions from an embeddings index (EMBEDDINGS_INDEX), checked against the table row by row. */
+function indexExclusions(path: string, table: MetricsTable): boolean[] {
+  const ix = readTable(path, EMBEDDINGS_INDEX);
+  if (ix.n_rows !== table.n_rows) throw new Error(`row-count mismatch: index ${path} has ${ix.n_rows} rows, table ${table.origin} has ${table.n_rows}`);
+  return Array.from(ix.columns.excluded, (x) => x === true);
+}
+
 async function embeddingsCommand(argv: readonly string[]): Promise<void> {
-  const f = parseFlags(argv, ["table", "vectors", "out", "seed"]);
+  const f = parseFlags(argv, ["table", "vectors", "out", "seed", "index"]);
   const table = readMetricsTable(required(f, "table"));
   const out = required(f, "out");
-  const res = await embeddingMetrics({ table, vectors: npyVectorSource(required(f, "vectors")), params: { seed: intFlag(f, "seed", 0) }, log: (m) => say(m) });
+  const ix = f.get("index");
+  const index_excluded = ix === undefined ? undefined : indexExclusions(ix, table);
+  const res = await embeddingMetrics({ table, vectors: npyVectorSource(required(f, "vectors")), ...(index_excluded ? { index_excluded } : {}), params: { seed: intFlag(f, "seed", 0) }, log: (m) => say(m) });
   writeJson(out, res.file);
   report(out, res.file.values, res.file.not_computed);
 }

@@ -81,7 +81,7 @@ export interface PlotsRecipe {
 }
 
 export interface ContrastivePlanRecipe {
-  /** Share of theorems held out for validation, per stratum (with / without an anchor). */
+  /** Share of theorems held out for validation (in expectation: each theorem's side is a hash of its name). */
   readonly val_fraction: number;
   /** Seeds the theorem split. */
   readonly seed: number;
@@ -116,6 +116,14 @@ export interface EbmTrainControls {
   readonly timeout_s: number;
 }
 
+/** The comparison report's decision margins (approx/much_better/rank1 are lab choices; centroid_collapse is the plan's). */
+export interface DecisionRecipe {
+  readonly approx_points: number;
+  readonly much_better_points: number;
+  readonly rank1_approx: number;
+  readonly centroid_collapse: number;
+}
+
 export interface JobTimeout {
   readonly timeout_s: number;
 }
@@ -131,6 +139,7 @@ export interface Recipes {
   readonly plots: RecipeGroup<PlotsRecipe, JobTimeout>;
   readonly contrastive_plan: RecipeGroup<ContrastivePlanRecipe, Record<string, never>>;
   readonly ebm_train: RecipeGroup<EbmTrainRecipe, EbmTrainControls>;
+  readonly decision: RecipeGroup<DecisionRecipe, Record<string, never>>;
 }
 
 export type RecipeGroupName = keyof Recipes;
@@ -172,10 +181,12 @@ export const PLAN_RECIPES: Recipes = deepFreeze({
       probe_preconditioner_rank: 32,
       spectrum_top_k: 32,
       depth_min_rows_per_label: 20,
+      bootstrap_samples: 1000, // lab choice: the plan gives no interval
     },
     controls: {},
   },
-  ebm_metrics: { recipe: { margin: 1.0, hard_ratio: 0.6, k_negatives: 3, seed: 0 }, controls: {} },
+  // bootstrap_samples, saturation_ratio: lab choices (the plan gives no interval or saturation rule)
+  ebm_metrics: { recipe: { margin: 1.0, hard_ratio: 0.6, k_negatives: 3, seed: 0, bootstrap_samples: 1000, saturation_ratio: 0.95 }, controls: {} },
   plots: { recipe: { max_points: 5000, pca_dims: 50, seed: 0, tsne_perplexity: 30, tsne_max_iter: 1000 }, controls: { timeout_s: 1800 } },
   contrastive_plan: { recipe: { val_fraction: 0.1, seed: 0 }, controls: {} },
   ebm_train: {
@@ -199,6 +210,8 @@ export const PLAN_RECIPES: Recipes = deepFreeze({
     },
     controls: { threads: 0, device: "auto", preload_max_gb: 8.0, timeout_s: 6 * 3600 },
   },
+  // "≈" within 2 pts, ">>" by ≥ 5 pts, rank-1 ±0.02: lab choices (the plan gives none); collapse < 3.0: the plan's
+  decision: { recipe: { approx_points: 2, much_better_points: 5, rank1_approx: 0.02, centroid_collapse: 3.0 }, controls: {} },
 });
 
 /**

@@ -21,6 +21,9 @@ export interface DemoScale {
   /** Embedding dimension of the synthetic states (the real model has 4096). */
   readonly dim: number;
   readonly n_minif2f: number;
+  /** Scenario knobs of the demo world (percent of the planted label signal; src/demo/demo-params.ts). */
+  readonly label_signal_pct: number;
+  readonly heldout_signal_pct: number;
 }
 
 export interface RunConfig {
@@ -44,7 +47,7 @@ export function isDemo(config: RunConfig): boolean {
   return config.profile === "demo";
 }
 
-export const DEFAULT_DEMO_SCALE: DemoScale = Object.freeze({ seed: 20261127, n_theorems: 400, n_search_theorems: 160, dim: 64, n_minif2f: 244 });
+export const DEFAULT_DEMO_SCALE: DemoScale = Object.freeze({ seed: 20261127, n_theorems: 400, n_search_theorems: 160, dim: 64, n_minif2f: 244, label_signal_pct: 100, heldout_signal_pct: 100 });
 
 export type RunConfigInput = Partial<{
   run_id: string;
@@ -56,12 +59,14 @@ export type RunConfigInput = Partial<{
   n_search_theorems: number;
   dim: number;
   n_minif2f: number;
+  label_signal_pct: number;
+  heldout_signal_pct: number;
   force: readonly string[] | string;
   /** Recipe overrides: "group.key=value; group.key=value" or a list of such entries. */
   recipe: readonly string[] | string;
 }>;
 
-const KEYS = ["run_id", "profile", "runs_dir", "reports_dir", "seed", "n_theorems", "n_search_theorems", "dim", "n_minif2f", "force", "recipe"];
+const KEYS = ["run_id", "profile", "runs_dir", "reports_dir", "seed", "n_theorems", "n_search_theorems", "dim", "n_minif2f", "label_signal_pct", "heldout_signal_pct", "force", "recipe"];
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -88,6 +93,8 @@ export function normalizeRunConfig(raw: RunConfigInput): RunConfig {
     n_search_theorems: int("n_search_theorems", raw.n_search_theorems ?? DEFAULT_DEMO_SCALE.n_search_theorems, 4),
     dim: int("dim", raw.dim ?? DEFAULT_DEMO_SCALE.dim, 8),
     n_minif2f: int("n_minif2f", raw.n_minif2f ?? DEFAULT_DEMO_SCALE.n_minif2f, 1),
+    label_signal_pct: int("label_signal_pct", raw.label_signal_pct ?? DEFAULT_DEMO_SCALE.label_signal_pct, 0),
+    heldout_signal_pct: int("heldout_signal_pct", raw.heldout_signal_pct ?? DEFAULT_DEMO_SCALE.heldout_signal_pct, 0),
   });
   const forceRaw = raw.force ?? [];
   const force = Object.freeze((typeof forceRaw === "string" ? forceRaw.split(",") : [...forceRaw]).map((s) => s.trim()).filter(Boolean));

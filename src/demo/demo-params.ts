@@ -11,6 +11,15 @@ export interface DemoParams {
   readonly dim: number;
   /** Synthetic miniF2F-like evaluation theorems. */
   readonly n_minif2f: number;
+  /**
+   * Scenario knobs (percent of the planted positive/negative shift; 100 = the default world):
+   * `label_signal_pct` scales it everywhere (0: labels invisible in the embeddings, a probe sits
+   * at its base rate); `heldout_signal_pct` scales it on the theorems the energy head's
+   * contrastive plan holds out (0: a head can only fit its training theorems — in-sample and
+   * held-out rank-1 disagree). The planted centroid values assume both at 100.
+   */
+  readonly label_signal_pct: number;
+  readonly heldout_signal_pct: number;
 }
 
 export const DEFAULT_DEMO_PARAMS: DemoParams = Object.freeze({
@@ -19,6 +28,8 @@ export const DEFAULT_DEMO_PARAMS: DemoParams = Object.freeze({
   n_search_theorems: 160,
   dim: 64,
   n_minif2f: 244,
+  label_signal_pct: 100,
+  heldout_signal_pct: 100,
 });
 
 /** Inclusive integer bounds per key; the lower bounds keep every planted quantity defined. */
@@ -28,6 +39,8 @@ const BOUNDS: Readonly<Record<keyof DemoParams, readonly [number, number]>> = {
   n_search_theorems: [4, 100_000],
   dim: [16, 1024],
   n_minif2f: [4, 100_000],
+  label_signal_pct: [0, 100],
+  heldout_signal_pct: [0, 100],
 };
 
 const KEYS = Object.keys(BOUNDS) as (keyof DemoParams)[];

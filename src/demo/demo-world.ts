@@ -57,7 +57,7 @@ export function generateDemoWorld(params: Partial<DemoParams> = {}): DemoWorld {
   for (const id of ["iter_0", "iter_1"] as const) {
     const spec = DEMO_ITERATION_SPECS[id];
     const traj = generateIterationTrajectories(p.seed, spec, pool);
-    const { embeddings, planted } = plantEmbeddings(p.seed, spec, geometry, traj);
+    const { embeddings, planted } = plantEmbeddings(p.seed, spec, geometry, traj, { label: p.label_signal_pct / 100, heldout: p.heldout_signal_pct / 100 });
     iterations[id] = { iteration: { run_id: spec.run_id, trajectories: traj.trajectories, ...embeddings }, planted };
   }
   const search = generateSearchResults(p.seed, p.n_minif2f);

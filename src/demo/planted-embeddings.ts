@@ -23,6 +23,8 @@ import type { EMBEDDINGS_INDEX, ExcludeReason } from "../artifacts/schemas.js";
 
 type EmbeddingsIndexColumns = ColumnArraysOf<typeof EMBEDDINGS_INDEX>;
 import { varianceSpectrum } from "./variance-spectrum.js";
+import { DEMO_RECIPES } from "../config/recipes.js";
+import { isValTheorem } from "../ebm/contrastive-plan.js";
 
 export interface IterationEmbeddings {
   readonly dim: number;
@@ -39,17 +41,24 @@ export const COLLISION_MAX_L2 = 0.5;
 export const NON_COLLISION_MIN_L2 = 1.5;
 const MAX_REDRAWS = 500;
 
+/** Scale of the planted label shift per theorem (the scenario knobs of DemoParams, as fractions). */
+export interface SignalScale {
+  readonly label: number;
+  readonly heldout: number;
+}
+
 export function plantEmbeddings(
   seed: number,
   spec: IterationSpec,
   geometry: EmbeddingGeometry,
   iteration: IterationTrajectories,
+  signal: SignalScale = { label: 1, heldout: 1 },
 ): { embeddings: IterationEmbeddings; planted: PlantedIterationValues } {
   const rng = Prng.stream(seed, `embeddings/${spec.run_id}`);
   const { dim } = geometry;
   const { meta, trajectories } = iteration;
   const n = meta.goal_row.length;
-  const model = rowModel(spec, geometry, iteration);
+  const model = rowModel(spec, geometry, iteration, signal);
   const groups = siblingGroups(iteration);
   const colliding = new Set<number>();
   for (const [parent, members] of groups) {
@@ -115,9 +124,12 @@ interface RowModel {
   component(r: number): string;
 }
 
-function rowModel(spec: IterationSpec, geometry: EmbeddingGeometry, iteration: IterationTrajectories): RowModel {
+function rowModel(spec: IterationSpec, geometry: EmbeddingGeometry, iteration: IterationTrajectories, signal: SignalScale): RowModel {
   const { dim, basis, shift_direction: u, goal_offsets } = geometry;
   const { meta } = iteration;
+  // the held-out theorems are the demo recipe's (a hash of the name: the same in every iteration)
+  const plan = DEMO_RECIPES.contrastive_plan.recipe;
+  const scale = (r: number): number => signal.label * (signal.heldout !== 1 && isValTheorem(iteration.trajectories.theorem_name[r]!, plan) ? signal.heldout : 1);
   const lambda = Float64Array.from({ length: dim }, (_, k) => spec.noise_top_eigenvalue * spec.noise_decay ** k);
   const sqrtLambda = lambda.map(Math.sqrt);
   const shift = (depth: number): number => spec.shift_at_root * spec.shift_decay ** depth;
@@ -127,7 +139,7 @@ function rowModel(spec: IterationSpec, geometry: EmbeddingGeometry, iteration: I
     shift,
     mean(r) {
       const s = source(r);
-      const a = (meta.sign[s]! * shift(meta.depth[s]!)) / 2;
+      const a = (meta.sign[s]! * shift(meta.depth[s]!) * scale(s)) / 2;
       const g = meta.goal_row[s]!;
       const v = new Float64Array(dim);
       for (let k = 0; k < dim; k++) v[k] = a * u[k]! + goal_offsets[g * dim + k]!;

@@ -9,9 +9,9 @@
  *   their own goal and are never ranked against siblings).
  * - Sibling groups are keyed by (run_id, theorem_name, parent_state_id): state ids restart per
  *   theorem, so a parent id alone would merge unrelated trees.
- * - Theorems are split train/val by name (held-out theorems for validation), stratified by
- *   whether the theorem has an anchor, ordered by sha256(seed:name) so the split is stable when
- *   theorems are added. Negative pools and rank-1 groups only use rows of their own split.
+ * - Theorems are split train/val by a hash of their name alone (isValTheorem), so a theorem is on
+ *   the same side in every iteration and for every head configuration. Negative pools and rank-1
+ *   groups only use rows of their own split.
  */
 import { createHash } from "node:crypto";
 import type { CellValue } from "../artifacts/schema.js";
@@ -35,7 +35,7 @@ export type PlanArrayName = (typeof PLAN_ARRAYS)[number];
 export type SplitArrays = Record<PlanArrayName, number[]>;
 
 export interface ContrastivePlanParams {
-  /** Share of theorems held out for validation, per stratum (with / without an anchor). */
+  /** Share of theorems held out for validation (in expectation: each name is hashed). */
   readonly val_fraction: number;
   /** Seeds the theorem split. */
   readonly seed: number;
@@ -137,16 +137,20 @@ function exclusionOf(t: PlanTrajectoryColumns, ix: PlanIndexColumns, i: number):
   return null;
 }
 
-/** Theorem names held out for validation: per stratum, the round(f·n) names first in sha256(seed:name) order. */
-export function valTheorems(names: readonly string[], hasAnchor: ReadonlySet<string>, p: ContrastivePlanParams): Set<string> {
-  const val = new Set<string>();
-  for (const stratum of [names.filter((n) => hasAnchor.has(n)), names.filter((n) => !hasAnchor.has(n))]) {
-    const keyed = stratum.map((name) => ({ name, key: createHash("sha256").update(`${p.seed}:${name}`).digest("hex") }));
-    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const n = Math.round(p.val_fraction * stratum.length);
-    for (const k of keyed.slice(0, n)) val.add(k.name);
-  }
-  return val;
+/**
+ * Whether a theorem is held out for validation: sha256(seed:name), read as a number in [0, 1),
+ * below val_fraction. A per-name rule, so the same theorem is held out in every iteration and every
+ * head configuration (A, B and C are evaluated on the same held-out theorems of the same pool), and
+ * adding theorems never moves one. The val share is val_fraction in expectation (binomial).
+ */
+export function isValTheorem(name: string, p: ContrastivePlanParams): boolean {
+  const h = createHash("sha256").update(`${p.seed}:${name}`).digest("hex");
+  return Number.parseInt(h.slice(0, 13), 16) / 16 ** 13 < p.val_fraction;
+}
+
+/** The held-out theorems among `names` (isValTheorem). */
+export function valTheorems(names: readonly string[], p: ContrastivePlanParams): Set<string> {
+  return new Set(names.filter((n) => isValTheorem(n, p)));
 }
 
 interface UsableRow {
@@ -181,7 +185,7 @@ export function contrastivePlan(t: PlanTrajectoryColumns, ix: PlanIndexColumns, 
     usable.push({ row: i, theorem, group, label });
   }
   const hasAnchor = new Set(usable.filter((u) => u.label === "positive" && u.group !== null).map((u) => u.theorem));
-  const val = valTheorems(theoremOrder, hasAnchor, params);
+  const val = valTheorems(theoremOrder, params);
   const arrays = {
     train: splitArrays(usable.filter((u) => !val.has(u.theorem))),
     val: splitArrays(usable.filter((u) => val.has(u.theorem))),

@@ -1,5 +1,5 @@
 /** The energy head from TypeScript: contrastive plan, embedding recipe and texts, run paths, ONNX scoring. */
-export { contrastivePlan, checkIndexAlignment, valTheorems, validateContrastivePlanParams, PLAN_ARRAYS, PLAN_SPLITS, PLAN_EXCLUSIONS } from "./contrastive-plan.js";
+export { contrastivePlan, checkIndexAlignment, isValTheorem, valTheorems, validateContrastivePlanParams, PLAN_ARRAYS, PLAN_SPLITS, PLAN_EXCLUSIONS } from "./contrastive-plan.js";
 export type { ContrastivePlan, ContrastivePlanParams, ContrastivePlanSummary, SplitArrays, SplitSummary, PlanSplit, PlanArrayName, PlanExclusion } from "./contrastive-plan.js";
 export { EMBED_RECIPE } from "./embed-recipe.js";
 export type { EmbedRecipe } from "./embed-recipe.js";

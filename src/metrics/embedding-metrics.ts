@@ -17,6 +17,8 @@ import { loadVectors, permuteRows, ROW_USABLE, screenRows, type VectorScreen } f
 import { siblingDistances, median } from "./sibling-distances.js";
 import { siblingGroups } from "./sibling-groups.js";
 import { silhouetteScore } from "./silhouette.js";
+import { centroidBootstrap } from "./centroid-bootstrap.js";
+import { probeStats, type ProbeStats } from "./probe-stats.js";
 import { stratifiedFolds } from "./stratified-folds.js";
 import { topEigen } from "../numeric/top-eigen.js";
 import type { VectorSource } from "../numeric/vector-source.js";
@@ -37,6 +39,8 @@ export interface EmbeddingMetricsParams {
   readonly spectrum_top_k: number;
   /** Per-depth centroid_l2 needs at least this many rows of each label at that depth. */
   readonly depth_min_rows_per_label: number;
+  /** Bootstrap replicates (over theorems) of the intervals of centroid_l2, balanced accuracy and AUC. */
+  readonly bootstrap_samples: number;
 }
 
 /** The plan's values (src/config/recipes.ts). */
@@ -334,8 +338,32 @@ export async function embeddingMetrics(input: EmbeddingMetricsInput): Promise<Em
   }
 
   const pr = want.has("linear_probe") ? await timed("linear_probe", () => probe(x, lay, p, spec?.spectral)) : null;
-  if (typeof pr === "string") not_computed["linear_probe_acc"] = pr;
-  else if (pr) values["linear_probe_acc"] = pr.accuracy;
+  const theorems = theoremClusters(table, lay);
+  const ci95: Record<string, readonly [number, number]> = {};
+  const bootstrap_se: Record<string, number> = {};
+  let pstats: ProbeStats | null = null;
+  if (typeof pr === "string") {
+    for (const k of ["linear_probe_acc", "linear_probe_base_rate", "linear_probe_balanced_acc", "linear_probe_auc"]) not_computed[k] = pr;
+  } else if (pr) {
+    values["linear_probe_acc"] = pr.accuracy;
+    pstats = await timed("probe_stats", () => probeStats(lay.y, pr.scores, theorems.labelled, theorems.n, { samples: p.bootstrap_samples, seed: p.seed }));
+    values["linear_probe_base_rate"] = pstats.base_rate;
+    values["linear_probe_balanced_acc"] = pstats.balanced_accuracy;
+    if (Number.isFinite(pstats.auc)) values["linear_probe_auc"] = pstats.auc;
+    ci95["linear_probe_acc"] = pstats.ci95.accuracy;
+    if (pstats.ci95.balanced_accuracy) ci95["linear_probe_balanced_acc"] = pstats.ci95.balanced_accuracy;
+    if (pstats.ci95.auc) ci95["linear_probe_auc"] = pstats.ci95.auc;
+    if (pstats.bootstrap_se.balanced_accuracy !== null) bootstrap_se["linear_probe_balanced_acc"] = pstats.bootstrap_se.balanced_accuracy;
+    if (pstats.bootstrap_se.auc !== null) bootstrap_se["linear_probe_auc"] = pstats.bootstrap_se.auc;
+    if (pr.accuracy <= pstats.base_rate) notes.push(`linear_probe_acc ${pr.accuracy.toFixed(3)} is at or below its base rate ${pstats.base_rate.toFixed(3)} (always answering "${pstats.majority_label}"): the probe separates nothing; read linear_probe_balanced_acc ${pstats.balanced_accuracy.toFixed(3)} and AUC`);
+  }
+  if (want.has("centroid") && cent.centroid_l2 !== null) {
+    const b = await timed("centroid_bootstrap", () => centroidBootstrap(x, theorems.centroid_group, theorems.n, { samples: p.bootstrap_samples, seed: p.seed }));
+    if (b) {
+      ci95["centroid_l2"] = b.interval;
+      bootstrap_se["centroid_l2"] = b.se;
+    }
+  }
 
   const sib = want.has("siblings") ? await timed("siblings", () => siblings(x, table, lay, p.collision_threshold)) : null;
   if (sib) {
@@ -368,6 +396,10 @@ export async function embeddingMetrics(input: EmbeddingMetricsInput): Promise<Em
     silhouette: sil?.details ?? null,
     dual_label: dual,
     parts: [...want],
+    ci95,
+    bootstrap_se,
+    probe: pstats === null ? null : { n: pstats.n, n_positive: pstats.n_positive, n_negative: pstats.n_negative, majority_label: pstats.majority_label, pooled_accuracy: pstats.pooled_accuracy },
+    theorems: theorems.n,
     params: p,
   });
   return {
@@ -378,6 +410,28 @@ export async function embeddingMetrics(input: EmbeddingMetricsInput): Promise<Em
     top_eigenvalues: spec?.top ?? new Float64Array(0),
     centroid_by_depth: cent.by_depth,
   };
+}
+
+/**
+ * Theorem index of each storage row (run_id + name, the bootstrap's cluster): `labelled` covers the
+ * probe's rows [0, n_positive + n_negative); `centroid_group` is 2·theorem (+1 for a negative), −1
+ * for unknown-label rows.
+ */
+function theoremClusters(table: MetricsTable, lay: Layout): { n: number; labelled: Int32Array; centroid_group: Int32Array } {
+  const ids = new Map<string, number>();
+  const nLabelled = lay.n_positive + lay.n_negative;
+  const labelled = new Int32Array(nLabelled);
+  const centroid_group = new Int32Array(lay.order.length).fill(-1);
+  lay.order.forEach((r, s) => {
+    const key = `${table.run_id ? table.run_id[r] : ""}\u0000${table.theorem_name[r]}`;
+    let t = ids.get(key);
+    if (t === undefined) ids.set(key, (t = ids.size));
+    if (s < nLabelled) {
+      labelled[s] = t;
+      centroid_group[s] = 2 * t + (lay.y[s] === 1 ? 0 : 1);
+    }
+  });
+  return { n: ids.size, labelled, centroid_group };
 }
 
 async function centreRows(x: RowMatrix): Promise<void> {

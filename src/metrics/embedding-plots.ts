@@ -77,7 +77,7 @@ export function embeddingPlotSpecs(i: EmbeddingPlotInputs): Partial<Record<Embed
   const labels = rows.map((r) => table.label[r]!);
   const nPos = labels.filter((l) => l === "positive").length;
   const dropped = pr.sample.n_dropped > 0 ? ` (${pr.sample.n_dropped} drawn rows with NaN/Inf or all-zero vectors skipped)` : "";
-  const sampleNote = `seeded sample balanced by label: ${nPos} positive + ${rows.length - nPos} negative usable rows${dropped}; PCA to ${pr.pca_dims} dimensions first`;
+  const sampleNote = `seeded sample of usable rows, positives capped at half so the rare label shows: ${nPos} positive + ${rows.length - nPos} negative${dropped}; PCA to ${pr.pca_dims} dimensions first`;
   const withNotes = (spec: PlotSpec, notes: readonly string[]): PlotSpec => ({ ...spec, notes: [...(spec.notes ?? []), ...notes] });
   const specs: Partial<Record<EmbeddingPlotName, PlotSpec>> = {
     umap_label: withNotes(scatter2dPlot(pr.umap, { title: `${i.title_prefix} UMAP of state embeddings, positive vs negative`, labels, x_title: "UMAP 1", y_title: "UMAP 2", marker_size_px: 2 }), [sampleNote]),

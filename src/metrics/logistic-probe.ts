@@ -163,23 +163,30 @@ export async function fitLogistic(
   return { w, intercept: beta - muw, loss: cur.f, iterations, evaluations, stop };
 }
 
-/** Accuracy of `fit` on rows [start, end): predicted positive where x·w + b > 0 (sklearn's predict). */
-export async function logisticAccuracy(x: RowMatrix, y: Uint8Array, start: number, end: number, fit: LogisticFit): Promise<number> {
+/** Decision values x·w + b of `fit` on rows [start, end) (positive predicted where > 0, sklearn's predict). */
+export async function logisticScores(x: RowMatrix, start: number, end: number, fit: LogisticFit): Promise<Float64Array> {
   const w32 = Float32Array.from(fit.w);
-  let correct = 0;
+  const out = new Float64Array(end - start);
   for (const g of rowSegments(x, start, end)) {
     const z = await matmul(g.data, g.count, x.dim, w32, 1);
-    for (let i = 0; i < g.count; i++) {
-      const pred = z[i]! + fit.intercept > 0 ? 1 : 0;
-      if (pred === y[g.start + i]) correct++;
-    }
+    for (let i = 0; i < g.count; i++) out[g.start - start + i] = z[i]! + fit.intercept;
   }
+  return out;
+}
+
+/** Accuracy of `fit` on rows [start, end). */
+export async function logisticAccuracy(x: RowMatrix, y: Uint8Array, start: number, end: number, fit: LogisticFit): Promise<number> {
+  const z = await logisticScores(x, start, end, fit);
+  let correct = 0;
+  for (let i = 0; i < z.length; i++) if ((z[i]! > 0 ? 1 : 0) === y[start + i]) correct++;
   return correct / (end - start);
 }
 
 export interface ProbeResult {
   /** Mean of the fold accuracies (cross_val_score(...).mean()). */
   readonly accuracy: number;
+  /** Out-of-fold decision value of every row [0, bounds[K]) (each from the fit that did not see it). */
+  readonly scores: Float64Array;
   readonly fold_accuracy: readonly number[];
   readonly fold_iterations: readonly number[];
   readonly fold_stop: readonly string[];
@@ -201,6 +208,7 @@ export async function crossValidatedProbe(
   const fold_accuracy: number[] = [];
   const fold_iterations: number[] = [];
   const fold_stop: string[] = [];
+  const scores = new Float64Array(end);
   for (let f = 0; f < k; f++) {
     const lo = bounds[f]!;
     const hi = bounds[f + 1]!;
@@ -208,9 +216,13 @@ export async function crossValidatedProbe(
     if (lo > 0) ranges.push([0, lo]);
     if (hi < end) ranges.push([hi, end]);
     const fit = await fitLogistic(x, y, ranges, options, spectral);
-    fold_accuracy.push(await logisticAccuracy(x, y, lo, hi, fit));
+    const z = await logisticScores(x, lo, hi, fit);
+    scores.set(z, lo);
+    let correct = 0;
+    for (let i = 0; i < z.length; i++) if ((z[i]! > 0 ? 1 : 0) === y[lo + i]) correct++;
+    fold_accuracy.push(correct / (hi - lo));
     fold_iterations.push(fit.iterations);
     fold_stop.push(fit.stop);
   }
-  return { accuracy: fold_accuracy.reduce((s, a) => s + a, 0) / k, fold_accuracy, fold_iterations, fold_stop };
+  return { accuracy: fold_accuracy.reduce((s, a) => s + a, 0) / k, scores, fold_accuracy, fold_iterations, fold_stop };
 }

@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { StageOutcome, StageStatus } from "../artifacts/stage.js";
 import type { Run } from "../artifacts/run.js";
+import { isDemo as isDemoRun } from "../config/run-config.js";
 
 interface TslabDisplay {
   html(s: string): void;
@@ -50,8 +51,16 @@ function flat(result: unknown): Array<[string, string]> {
   return out;
 }
 
-function isDemo(o: StageOutcome<unknown>): boolean {
+function isStandIn(o: StageOutcome<unknown>): boolean {
   return typeof o.result === "object" && o.result !== null && (o.result as { demo?: unknown }).demo === true;
+}
+
+export const DEMO_CELL_NOTE = "DEMO run: computed for real, on synthetic data from the seeded demo world — not a result about the prover";
+
+/** The DEMO line a cell shows: a stand-in's own message, or the run-wide one in a demo run. */
+function demoNoteOf(o: StageOutcome<unknown>, run?: Run): string | null {
+  if (isStandIn(o)) return String((o.result as { message?: unknown }).message ?? "DEMO: synthetic stand-in");
+  return run && isDemoRun(run.config) ? DEMO_CELL_NOTE : null;
 }
 
 function headline(o: StageOutcome<unknown>): string {
@@ -64,7 +73,7 @@ function headline(o: StageOutcome<unknown>): string {
 export function show(o: StageOutcome<unknown>, run?: Run): StageOutcome<unknown> {
   const d = notebookDisplay();
   const rows = flat(o.result).filter(([k]) => k !== "demo" && !k.startsWith("outputs"));
-  const demoNote = isDemo(o) ? String((o.result as { message?: unknown }).message ?? "DEMO: synthetic stand-in") : null;
+  const demoNote = demoNoteOf(o, run);
   if (d) {
     const parts = [`<p><b>${esc(o.name)}</b> — ${esc(headline(o).slice(o.name.length + 2))}</p>`];
     if (demoNote) parts.push(`<p style="background:#fff3cd;border:1px solid #e0b000;padding:4px"><b>${esc(demoNote)}</b></p>`);

@@ -18,6 +18,10 @@ export interface ValueCell {
   readonly format?: CellFormat;
   /** Artifact path the number was read from. */
   readonly source: string;
+  /** 95 % interval (Wilson for proportions, bootstrap over theorems for grouped metrics). */
+  readonly ci?: readonly [number, number];
+  /** What the number is read against: a base rate, a chance level, a saturation warning. */
+  readonly note?: string;
 }
 
 export interface NotRunCell {
@@ -32,8 +36,15 @@ export interface TextCell {
 
 export type Cell = ValueCell | NotRunCell | TextCell;
 
-export function valueCell(value: number, source: string, format?: CellFormat): ValueCell {
-  return format === undefined ? { kind: "value", value, source } : { kind: "value", value, format, source };
+export function valueCell(value: number, source: string, format?: CellFormat, extra: { ci?: readonly [number, number] | null; note?: string | null } = {}): ValueCell {
+  return {
+    kind: "value",
+    value,
+    ...(format === undefined ? {} : { format }),
+    source,
+    ...(extra.ci ? { ci: extra.ci } : {}),
+    ...(extra.note ? { note: extra.note } : {}),
+  };
 }
 
 export function notRun(reason: string): NotRunCell {
@@ -86,7 +97,20 @@ export function formatCell(cell: Cell, fallback: CellFormat = "f3"): string {
   if (cell.kind === "not_run") return formatNotRun(cell.reason);
   if (cell.kind === "text") return cell.text.trim() === "" ? "—" : cell.text;
   if (!Number.isFinite(cell.value)) return formatNotRun(`non-finite value (${cell.value}) in ${cell.source}`);
-  return formatValue(cell.value, cell.format ?? fallback);
+  const f = cell.format ?? fallback;
+  return cell.ci ? `${formatValue(cell.value, f)} ${formatInterval(cell.ci, f)}` : formatValue(cell.value, f);
+}
+
+/** "[0.975, 0.979]", "[35.2%, 47.9%]". */
+export function formatInterval(ci: readonly [number, number], format: CellFormat): string {
+  return `[${formatValue(ci[0], format)}, ${formatValue(ci[1], format)}]`;
+}
+
+/** The same for a signed difference: "[-1.2, +3.4 pts]". */
+export function formatSignedInterval(ci: readonly [number, number], format: CellFormat): string {
+  const lo = formatSigned(ci[0], format);
+  const hi = formatSigned(ci[1], format);
+  return format === "pct" ? `[${lo.replace(/ pts$/, "")}, ${hi}]` : `[${lo}, ${hi}]`;
 }
 
 /** A signed difference: "+0.45", "-0.012"; fractions shown as percentage points ("+3.3 pts"). */

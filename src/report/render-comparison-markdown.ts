@@ -1,6 +1,8 @@
 /** renderComparisonMarkdown: the Day 11 comparison report (Tasks 4.3–4.5, Success Metrics, abort rules). */
 import { answerQuestions, type QuestionAnswer } from "./answer-questions.js";
-import { formatCell, formatNotRun, formatSigned, type Cell } from "./cell.js";
+import { formatCell, formatNotRun, formatSigned, formatSignedInterval, notRun, type Cell } from "./cell.js";
+import { EBM_ROWS, EMBEDDING_ROWS } from "./baseline-report-model.js";
+import { rowNote } from "./render-baseline-markdown.js";
 import type { ComparisonInput } from "./comparison-inputs.js";
 import {
   COMPARISON_COLUMNS,
@@ -9,6 +11,8 @@ import {
   CONFIG_LABELS,
   type AbortChecks,
   type ComparisonReportModel,
+  type ConfigId,
+  type RepeatedTables,
 } from "./comparison-report-model.js";
 import { configDeltas } from "./config-deltas.js";
 import { decide, type Decision, type DecisionResult, type RuleStatus } from "./decide.js";
@@ -20,30 +24,67 @@ import { formatMeasured, formatStatus, redLineText, successMetricRows, targetTex
 
 function deltaText(cell: Cell, format: (typeof COMPARISON_COLUMNS)[number]["format"]): string {
   if (cell.kind !== "value" || !Number.isFinite(cell.value)) return formatCell(cell);
-  return formatSigned(cell.value, format);
+  return cell.ci ? `${formatSigned(cell.value, format)} ${formatSignedInterval(cell.ci, format)}` : formatSigned(cell.value, format);
+}
+
+function configCell(model: ComparisonReportModel, id: ConfigId, key: (typeof COMPARISON_COLUMNS)[number]["key"]): Cell {
+  return model.configs[id][key] ?? notRun(`${key} not measured`);
 }
 
 function configSection(model: ComparisonReportModel): string {
   const header = ["Config", ...COMPARISON_COLUMNS.map((c) => c.header)];
-  const rows = CONFIG_IDS.map((id) => [CONFIG_LABELS[id], ...COMPARISON_COLUMNS.map((c) => formatCell(model.configs[id][c.key], c.format))]);
-  const deltas = configDeltas(model).map((d) => [
-    `${d.from}→${d.to} (${d.meaning})`,
-    ...COMPARISON_COLUMNS.map((c) => deltaText(d.values[c.key], c.format)),
-  ]);
+  const rows = CONFIG_IDS.map((id) => [CONFIG_LABELS[id], ...COMPARISON_COLUMNS.map((c) => formatCell(configCell(model, id, c.key), c.format))]);
+  const deltaList = configDeltas(model);
+  const deltas = deltaList.map((d) => [`${d.from}→${d.to} (${d.meaning})`, ...COMPARISON_COLUMNS.map((c) => deltaText(d.values[c.key], c.format))]);
+  const methods = [...new Set(deltaList.flatMap((d) => Object.entries(d.values).flatMap(([k, c]) => (c.kind === "value" && c.note ? [`${d.from}→${d.to} ${k}: ${c.note}`] : []))))];
+  const probeNotes = CONFIG_IDS.flatMap((id) => {
+    const c = model.configs[id].linear_probe_acc;
+    return c.kind === "value" && c.note ? [`${id}: ${c.note}`] : [];
+  });
   return [
     "## Three-config comparison (Task 4.3)",
     "",
     ...CONFIG_IDS.map((id) => `- **${id}**: ${CONFIG_DESCRIPTIONS[id]}`),
     "",
-    "Embedding quality: centroid_l2, probe_acc. EBM quality: rank1_d4+, sibling (sibling_discrimination). End-to-end: miniF2F (v2s test, LLM + the config's EBM).",
+    "Embedding quality: centroid_l2, probe_acc (plan's metric) and probe_bal_acc (balanced accuracy). EBM quality, on held-out theorems: rank1_d4+, sibling (sibling_discrimination). End-to-end: miniF2F (v2s test, LLM + the config's EBM). Brackets: 95 % intervals (Wilson for rates, bootstrap over theorems for grouped metrics).",
+    ...(probeNotes.length ? ["", `Probe base rates: ${mdText(probeNotes.join("; "))}.`] : []),
     "",
     markdownTable(header, rows),
     "",
     "### Deltas",
     "",
-    "Later minus earlier; miniF2F in percentage points.",
+    "Later minus earlier, with the 95 % interval of the difference; miniF2F in percentage points.",
     "",
     markdownTable(["Delta", ...COMPARISON_COLUMNS.map((c) => c.header)], deltas),
+    ...(methods.length ? ["", "How each interval was obtained:", "", ...methods.map((m) => `- ${mdText(m)}`)] : []),
+  ].join("\n");
+}
+
+/** Task 4.3: every baseline measurement repeated on iter_1, beside iter_0's (and every EBM metric for A, B, C). */
+function repeatedSection(tables: RepeatedTables | undefined): string {
+  if (!tables) return ["## All baseline measurements, iter_0 vs iter_1 (Task 4.3)", "", formatNotRun("the repeated measurement tables were not built")].join("\n");
+  const embKeys = Object.keys(EMBEDDING_ROWS) as (keyof typeof EMBEDDING_ROWS)[];
+  const emb = markdownTable(
+    ["Metric", "iter_0", "iter_1", "Notes"],
+    embKeys.map((k) => [EMBEDDING_ROWS[k].label, formatCell(tables.embedding.iter_0[k], EMBEDDING_ROWS[k].format), formatCell(tables.embedding.iter_1[k], EMBEDDING_ROWS[k].format), rowNote(EMBEDDING_ROWS[k], ["iter_0", tables.embedding.iter_0[k]], ["iter_1", tables.embedding.iter_1[k]])]),
+  );
+  const ebmKeys = Object.keys(EBM_ROWS) as (keyof typeof EBM_ROWS)[];
+  const ebm = markdownTable(
+    ["Metric", ...CONFIG_IDS.map((id) => `Config ${id}`), "Notes"],
+    ebmKeys.map((k) => [EBM_ROWS[k].label, ...CONFIG_IDS.map((id) => formatCell(tables.ebm[id][k], EBM_ROWS[k].format)), rowNote(EBM_ROWS[k], ...CONFIG_IDS.map((id) => [id, tables.ebm[id][k]] as const))]),
+  );
+  const splits = CONFIG_IDS.flatMap((id) => (tables.ebm_split[id] ? [`- Config ${id}: ${tables.ebm_split[id]}`] : []));
+  return [
+    "## All baseline measurements, iter_0 vs iter_1 (Task 4.3)",
+    "",
+    "### Embedding space",
+    "",
+    emb,
+    "",
+    "### EBM, on held-out theorems",
+    "",
+    ...(splits.length ? [...splits.map(mdText), ""] : []),
+    ebm,
   ].join("\n");
 }
 
@@ -65,7 +106,7 @@ function questionSection(answers: readonly QuestionAnswer[]): string {
 const STATUS_TEXT: Readonly<Record<RuleStatus, string>> = {
   holds: "**holds**",
   does_not_hold: "does not hold",
-  cannot_evaluate: "cannot evaluate",
+  cannot_evaluate: "open",
 };
 
 function decisionText(decision: Decision): string {
@@ -73,7 +114,7 @@ function decisionText(decision: Decision): string {
     case "decided": {
       const lines = [`**Decision (${decision.rule_id}): ${decision.action}**`];
       if (decision.provisional_because.length > 0) {
-        lines.push("", `Provisional: an earlier rule could not be evaluated — ${mdText(decision.provisional_because.join(" | "))}`);
+        lines.push("", `Provisional: an earlier rule is open — ${mdText(decision.provisional_because.join(" | "))}`);
       }
       if (decision.also_holding.length > 0) lines.push("", `Also holding: ${decision.also_holding.join(", ")} (see table).`);
       return lines.join("\n");
@@ -81,7 +122,7 @@ function decisionText(decision: Decision): string {
     case "none_holds":
       return "**Decision: none of the plan's rules holds** — the outcome is outside the plan's cases; read the questions above.";
     case "cannot_decide":
-      return `**Decision: cannot decide** — no rule holds and some cannot be evaluated: ${mdText(decision.reasons.join(" | "))}`;
+      return `**Decision: cannot decide yet** — no rule holds and these are open: ${mdText(decision.reasons.join(" | "))}`;
   }
 }
 
@@ -91,10 +132,10 @@ function decisionSection(result: DecisionResult): string {
     "## Decision (Task 4.5)",
     "",
     "Definitions used below (miniF2F rates in percentage points, v2s test):",
-    `- miniF2F(iter_k) = best rate over that iteration's search configs, all of which must have run (iter_0: LLM-only, A; iter_1: LLM-only, B, C).`,
-    `- "≈": within ${t.approx_points} pts. ">": higher by more than ${t.approx_points} pts. ">>": higher by at least ${t.much_better_points} pts.`,
-    `- "centroid_l2 held": iter_1 ≥ iter_0. "collapsed": iter_1 centroid_l2 < ${t.centroid_collapse.toFixed(1)} (the abort line and red line).`,
-    "- Rules are read in the plan's order; the first that holds is the decision.",
+    `- miniF2F(iter_k) = best rate over that iteration's search configs (iter_0: LLM-only, A; iter_1: LLM-only, B, C). A config that did not run can only raise its iteration's best: the best that ran is a lower bound, and a rule the bounds already settle is decided; an open one names the number that would decide it.`,
+    `- "≈": within ${t.approx_points} pts. ">": higher by more than ${t.approx_points} pts. ">>": higher by at least ${t.much_better_points} pts. These margins are this lab's choice (recipe \`decision\`): the plan gives none.`,
+    `- "centroid_l2 held": iter_1 ≥ iter_0. "collapsed": iter_1 centroid_l2 < ${t.centroid_collapse.toFixed(1)} (the plan's abort line and red line).`,
+    "- Rules are read on point estimates, in the plan's order; the first that holds is the decision. The intervals above say how far to trust a difference.",
     "",
     markdownTable(
       ["Rule", "Condition", "Result", "Evaluation"],
@@ -124,7 +165,7 @@ function successSection(model: ComparisonReportModel): string {
   return [
     "## Success metrics",
     "",
-    "LLM+EBM and EBM rows compare Config A (iter_0) with Config C (iter_1). \"≥ iter_0 val\" targets are relative to the measured iter_0 value. A red line overrides the target.",
+    "LLM+EBM and EBM rows compare Config A (iter_0) with Config C (iter_1); EBM rows are on held-out theorems. \"≥ iter_0 val\" targets are relative to the measured iter_0 value. A red line overrides the target. An accuracy at or below its base rate is uninformative: it passes nothing.",
     "",
     markdownTable(["Metric", "iter_0 target", "iter_1 target", "Red line", "iter_0", "iter_0 status", "iter_1", "iter_1 status"], rows),
   ].join("\n");
@@ -158,6 +199,7 @@ export function renderComparisonMarkdown(model: ComparisonReportModel): string {
   const sections = [
     renderHeaderMarkdown(model.header),
     configSection(model),
+    repeatedSection(model.tables),
     questionSection(answerQuestions(model)),
     decisionSection(decide(model)),
     successSection(model),
@@ -170,6 +212,9 @@ export function renderComparisonMarkdown(model: ComparisonReportModel): string {
     renderGlossaryMarkdown({
       "Config A / B / C": "See the three-config comparison: B isolates the effect of joint LoRA on embeddings, C adds the live-gradient EBM head.",
       "pts": "Percentage points (difference of two rates).",
+      "[a, b]": "95 % interval: Wilson for a proportion of theorems or rows, percentile bootstrap over theorems for grouped metrics (sibling groups of one theorem are not independent); for differences, a paired bootstrap over the shared theorems, or the normal approximation from independent bootstrap SEs (named under the table).",
+      "McNemar p": "Exact two-sided McNemar test on the theorems exactly one of two search runs proved (same theorems, paired).",
+      "lab choice": "A threshold or rule this lab chose where the plan gives none (the ≈ / > / >> margins, the balanced-accuracy success row, the saturation rule).",
     }),
   );
   return sections.join("\n\n") + "\n";

@@ -7,6 +7,21 @@ export interface HtmlOptions {
   readonly title: string;
   /** Demo run: the DEMO banner is the page's first element. */
   readonly demo: boolean;
+  /**
+   * The SVG text of every image the markdown links (by the path as written): the page embeds them
+   * inline, so the HTML is one self-contained file. An image without an entry is an error.
+   */
+  readonly inline_svgs?: Readonly<Record<string, string>>;
+}
+
+/** `<img src="p" alt="a">` → the SVG of p inline, in a figure labelled a. */
+function inlineImages(html: string, svgs: Readonly<Record<string, string>>): string {
+  return html.replace(/<img src="([^"]+)" alt="([^"]*)"\s*\/?>/g, (_, src: string, alt: string) => {
+    const path = decodeURI(src);
+    const svg = svgs[path];
+    if (svg === undefined) throw new Error(`renderHtml: no SVG given for the image '${path}' (known: ${Object.keys(svgs).join(", ") || "none"})`);
+    return `<figure class="plot" role="img" aria-label="${alt}">${svg.replace(/^<\?xml[^>]*>\s*/, "").trim()}</figure>`;
+  });
 }
 
 const CSS = `
@@ -17,13 +32,15 @@ table { border-collapse: collapse; margin: 0.8rem 0; font-size: 0.92rem; }
 th, td { border: 1px solid #999; padding: 0.3rem 0.6rem; text-align: left; vertical-align: top; }
 th { background: #f0f0f0; }
 blockquote { margin: 1rem 0; padding: 0.6rem 1rem; border-left: 6px solid #b00020; background: #fdecee; }
-img { max-width: 100%; height: auto; border: 1px solid #ddd; }
+img, figure.plot svg { max-width: 100%; height: auto; border: 1px solid #ddd; }
+figure.plot { margin: 0.5rem 0; }
 code { background: #f4f4f4; padding: 0 0.2rem; }
 `.trim();
 
-/** Markdown → HTML page. Image paths are kept as written (relative to the report file). */
+/** Markdown → HTML page; with `inline_svgs`, every plot is embedded (one self-contained file). */
 export function renderHtml(markdown: string, options: HtmlOptions): string {
-  const body = new Marked({ gfm: true, async: false }).parse(markdown, { async: false });
+  const parsed = new Marked({ gfm: true, async: false }).parse(markdown, { async: false });
+  const body = options.inline_svgs ? inlineImages(parsed, options.inline_svgs) : parsed;
   const banner = options.demo
     ? `<div class="demo-banner" role="alert"><strong>${escapeXml(DEMO_BANNER_TITLE)}</strong> ${escapeXml(DEMO_BANNER_TEXT)}</div>\n`
     : "";

@@ -2,7 +2,7 @@
  * successMetricRows: the plan's Success Metrics table with the measured iter_0 / iter_1 values
  * and a status per cell. Red line is checked first (it overrides the target).
  */
-import { cellNumber, formatCell, formatNotRun, type Cell, type CellFormat } from "./cell.js";
+import { cellNumber, formatCell, formatNotRun, notRun, type Cell, type CellFormat } from "./cell.js";
 import type { ComparisonReportModel } from "./comparison-report-model.js";
 
 /** A target: an absolute bound, or (iter_1 only) at least the measured iter_0 value. */
@@ -32,6 +32,8 @@ export const SUCCESS_METRICS: readonly SuccessMetricSpec[] = [
   { id: "minif2f_llm_ebm", metric: "miniF2F v2s (LLM+EBM)", format: "pct", bound_decimals: 0, iter_0_target: { kind: "absolute", op: ">=", value: 0.4 }, iter_1_target: { kind: "absolute", op: ">=", value: 0.45 }, red_line: { op: "<", value: 0.35 } },
   { id: "centroid_l2", metric: "centroid_l2", format: "f2", bound_decimals: 1, iter_0_target: { kind: "absolute", op: ">=", value: 5.0 }, iter_1_target: { kind: "at_least_iter_0" }, red_line: { op: "<", value: 3.0 } },
   { id: "linear_probe_acc", metric: "linear_probe_acc", format: "f3", bound_decimals: 2, iter_0_target: { kind: "absolute", op: ">=", value: 0.75 }, iter_1_target: { kind: "at_least_iter_0" }, red_line: { op: "<", value: 0.65 } },
+  // lab choice: the plan's probe thresholds also applied to the balanced variant, which imbalance cannot inflate
+  { id: "linear_probe_balanced_acc", metric: "linear_probe_balanced_acc (lab choice: the plan's thresholds on the balanced variant)", format: "f3", bound_decimals: 2, iter_0_target: { kind: "absolute", op: ">=", value: 0.75 }, iter_1_target: { kind: "at_least_iter_0" }, red_line: { op: "<", value: 0.65 } },
   { id: "rank1_d4_plus", metric: "EBM rank-1 (d4+)", format: "f3", bound_decimals: 2, iter_0_target: { kind: "absolute", op: ">=", value: 0.3 }, iter_1_target: { kind: "absolute", op: ">=", value: 0.4 }, red_line: { op: "<", value: 0.25 } },
   { id: "sibling_discrimination", metric: "sibling_discrimination", format: "f3", bound_decimals: 2, iter_0_target: { kind: "absolute", op: ">=", value: 0.12 }, iter_1_target: { kind: "absolute", op: ">=", value: 0.15 }, red_line: { op: "<", value: 0.1 } },
   { id: "sft_val_loss", metric: "SFT val loss", format: "f3", bound_decimals: 2, iter_0_target: { kind: "absolute", op: "<=", value: 0.5 }, iter_1_target: { kind: "absolute", op: "<=", value: 0.5 }, red_line: { op: ">", value: 0.65 } },
@@ -39,6 +41,7 @@ export const SUCCESS_METRICS: readonly SuccessMetricSpec[] = [
 
 export type SuccessStatus =
   | { readonly kind: "pass" }
+  | { readonly kind: "uninformative"; readonly reason: string } // an accuracy at or below its base rate
   | { readonly kind: "fail" } //     target missed, red line not crossed
   | { readonly kind: "red_line" } // red line crossed
   | { readonly kind: "not_run"; readonly reason: string };
@@ -89,6 +92,8 @@ export function formatStatus(status: SuccessStatus): string {
       return "fail";
     case "red_line":
       return "**RED LINE**";
+    case "uninformative":
+      return `uninformative — ${status.reason}`;
     case "not_run":
       return formatNotRun(status.reason);
   }
@@ -102,6 +107,7 @@ export function successMeasurements(model: ComparisonReportModel): Readonly<Reco
     minif2f_llm_ebm: { iter_0: A.minif2f_rate, iter_1: C.minif2f_rate },
     centroid_l2: { iter_0: A.centroid_l2, iter_1: C.centroid_l2 },
     linear_probe_acc: { iter_0: A.linear_probe_acc, iter_1: C.linear_probe_acc },
+    linear_probe_balanced_acc: { iter_0: A.linear_probe_balanced_acc ?? notRun("balanced accuracy not measured"), iter_1: C.linear_probe_balanced_acc ?? notRun("balanced accuracy not measured") },
     rank1_d4_plus: { iter_0: A.rank1_d4_plus, iter_1: C.rank1_d4_plus },
     sibling_discrimination: { iter_0: A.sibling_discrimination, iter_1: C.sibling_discrimination },
     sft_val_loss: model.sft_val_loss,
@@ -113,14 +119,27 @@ export function successMetricRows(model: ComparisonReportModel): SuccessMetricRo
   return SUCCESS_METRICS.map((spec) => {
     const m = measured[spec.id];
     if (m === undefined) throw new Error(`successMetricRows: no measurement mapping for metric "${spec.id}"`);
+    const base = spec.id === "linear_probe_acc" ? { iter_0: model.configs.A.linear_probe_base_rate, iter_1: model.configs.C.linear_probe_base_rate } : null;
     return {
       spec,
       iter_0: m.iter_0,
       iter_1: m.iter_1,
-      iter_0_status: successStatus(m.iter_0, spec.iter_0_target, spec.red_line),
-      iter_1_status: successStatus(m.iter_1, spec.iter_1_target, spec.red_line, m.iter_0),
+      iter_0_status: atBaseRate(m.iter_0, base?.iter_0) ?? successStatus(m.iter_0, spec.iter_0_target, spec.red_line),
+      iter_1_status: atBaseRate(m.iter_1, base?.iter_1) ?? successStatus(m.iter_1, spec.iter_1_target, spec.red_line, m.iter_0),
     };
   });
+}
+
+/** An accuracy at or below the base rate of its labels passes no target: it measures the imbalance. */
+function atBaseRate(value: Cell, base: Cell | undefined): SuccessStatus | null {
+  if (base === undefined) return null;
+  const v = cellNumber(value);
+  const b = cellNumber(base);
+  if ("reason" in v || "reason" in b) return null;
+  if (v.value <= b.value) return { kind: "uninformative", reason: `at or below its base rate ${b.value.toFixed(3)} (always answering the majority label)` };
+  const ci = value.kind === "value" ? value.ci : undefined;
+  if (ci && ci[0] <= b.value) return { kind: "uninformative", reason: `its 95% interval [${ci[0].toFixed(3)}, ${ci[1].toFixed(3)}] reaches its base rate ${b.value.toFixed(3)}` };
+  return null;
 }
 
 /** Display of a measured value in the table (uses the metric's format). */

@@ -18,6 +18,11 @@ import { embeddingMetrics, type DepthCentroid } from "../metrics/embedding-metri
 import { embeddingPlotSpecs, projectSample } from "../metrics/embedding-plots.js";
 import { metricsTableFromColumns, type MetricsTable } from "../metrics/metrics-table.js";
 import { renderSvg } from "../viz/render-svg.js";
+import { isDemo } from "../config/run-config.js";
+
+/** The mark on every plot of a demo run. */
+export const DEMO_PLOT_MARK = "DEMO — synthetic data";
+import type { ContrastivePlanSummary } from "../ebm/contrastive-plan.js";
 
 const MODULE = "src/stages/analytics.ts";
 
@@ -77,7 +82,8 @@ export function embeddingMetricsStage(run: Run, it: IterName): StageSpec<Metrics
       const table = trajectories(run, ctx, it);
       const index = indexExclusions(run, ctx, it, table);
       const res = await embeddingMetrics({ table, vectors: npyVectorSource(ctx.abs(e.states)), index_excluded: index.excluded, params, log: ctx.log });
-      const details = { ...res.file.details, excluded_by_index_reason: index.by_reason, sources: { table: table.origin, vectors: e.states, index: e.index } };
+      const notes = notesOf(res.file.details).map((n) => `${it} embeddings: ${n}`);
+      const details = { ...res.file.details, notes, excluded_by_index_reason: index.by_reason, sources: { table: table.origin, vectors: e.states, index: e.index } };
       ctx.writeJson(b.embedding_metrics, { ...res.file, details }, { schema: "embedding_metrics" });
       ctx.writeNpy(b.sibling_l2, "float32", [res.sibling_l2.length], res.sibling_l2);
       return { values: res.file.values, not_computed: res.file.not_computed, notes: notesOf(details), timings_s: res.timings_s };
@@ -85,25 +91,48 @@ export function embeddingMetricsStage(run: Run, it: IterName): StageSpec<Metrics
   };
 }
 
-/** EBM metrics (plan Task 2.5) of one head configuration, from its energies of its iteration's trajectories. */
-export function ebmMetricsStage(run: Run, config: EbmConfigName): StageSpec<MetricsStageResult> {
+/**
+ * EBM metrics (plan Task 2.5) of one head configuration, from its energies of its iteration's
+ * trajectories, on the theorems its contrastive plan held out (the values), with the training
+ * theorems' numbers alongside, labelled in-sample (details.in_sample).
+ */
+export function ebmMetricsStage(run: Run, config: EbmConfigName): StageSpec<MetricsStageResult & { split: string }> {
   const it = EBM_CONFIGS[config].iter;
   const e = run.paths.ebm(config);
   const params = run.config.recipes.ebm_metrics.recipe;
   return {
     name: `ebm-${config}/metrics`,
-    description: `EBM baselines (plan Task 2.5) of ${EBM_CONFIGS[config].title}: rank-1 overall and by depth, energy gap, sibling discrimination, active ratio`,
+    description: `EBM baselines (plan Task 2.5) of ${EBM_CONFIGS[config].title} on held-out theorems: rank-1 overall and by depth, energy gap, sibling discrimination, active ratio`,
     params,
-    inputs: [run.paths.iter(it).search_trajectories, e.energies],
+    inputs: [run.paths.iter(it).search_trajectories, e.energies, e.plan_summary],
     code: { module: MODULE },
     outputs: [{ path: e.metrics, kind: "json" }],
     run(ctx) {
       const table = trajectories(run, ctx, it);
-      const file = ebmMetrics({ table, energies: readRowScores(ctx.abs(e.energies)), energies_origin: e.energies, params });
-      const details = { ...file.details, sources: { table: table.origin, energies: e.energies } };
-      ctx.writeJson(e.metrics, { ...file, details }, { schema: "ebm_metrics" });
-      for (const n of notesOf(details)) ctx.log(n);
-      return { values: file.values, not_computed: file.not_computed, notes: notesOf(details) };
+      const plan = readJson<ContrastivePlanSummary>(ctx.abs(e.plan_summary));
+      const val = new Set(plan.val_theorems);
+      const energies = readRowScores(ctx.abs(e.energies));
+      const base = { table, energies, energies_origin: e.energies, params };
+      const held = ebmMetrics({ ...base, include: (r) => val.has(table.theorem_name[r]!) });
+      const train = ebmMetrics({ ...base, include: (r) => !val.has(table.theorem_name[r]!) });
+      const split = {
+        evaluated: "val",
+        description: `${plan.splits.val.theorems} theorems held out by ${e.plan_summary} (val_fraction ${plan.params.val_fraction}, seed ${plan.params.seed}); the head never trained on them`,
+        val_theorems: plan.splits.val.theorems,
+        train_theorems: plan.splits.train.theorems,
+        source: e.plan_summary,
+      };
+      const notes = notesOf(held.details).map((n) => `${EBM_CONFIGS[config].title}, held-out theorems: ${n}`);
+      const details = {
+        ...held.details,
+        notes,
+        split,
+        in_sample: { split: "train (in-sample: the head trained on these theorems)", values: train.values, not_computed: train.not_computed, ci95: (train.details as { ci95?: unknown }).ci95, chance: (train.details as { chance?: unknown }).chance },
+        sources: { table: table.origin, energies: e.energies, plan: e.plan_summary },
+      };
+      ctx.writeJson(e.metrics, { ...held, details }, { schema: "ebm_metrics" });
+      for (const n of notes) ctx.log(n);
+      return { values: held.values, not_computed: held.not_computed, notes, split: split.description };
     },
   };
 }
@@ -144,10 +173,11 @@ export function analyticsPlotsStage(run: Run, it: IterName): StageSpec<{ plots: 
         eigenvalues: readNpy(ctx.abs(b.spectrum_eigenvalues)).data as Float64Array,
         spectrum_notes: eff === undefined ? [] : [`effective dimension ${eff.toFixed(1)}`],
       });
+      const watermark = isDemo(run.config) ? DEMO_PLOT_MARK : undefined;
       for (const name of EMBEDDING_PLOTS) {
         const spec = specs[name];
         if (!spec) throw new Error(`plot ${name} was not built`);
-        ctx.writeText(b.plots[name], renderSvg(spec), { schema: "svg" });
+        ctx.writeText(b.plots[name], renderSvg(watermark ? { ...spec, watermark } : spec), { schema: "svg" });
       }
       ctx.writeJson(b.plot_specs, specs, { schema: "plot_specs" });
       return { plots: svgs, timings_s: { ...projections.timings_s } };

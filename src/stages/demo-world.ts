@@ -13,7 +13,7 @@ const MODULE = "src/stages/demo-world.ts";
 
 export function demoParamsOf(run: Run): DemoParams {
   const d = run.config.demo;
-  return normalizeDemoParams({ seed: d.seed, n_theorems: d.n_theorems, n_search_theorems: d.n_search_theorems, dim: d.dim, n_minif2f: d.n_minif2f });
+  return normalizeDemoParams({ seed: d.seed, n_theorems: d.n_theorems, n_search_theorems: d.n_search_theorems, dim: d.dim, n_minif2f: d.n_minif2f, label_signal_pct: d.label_signal_pct, heldout_signal_pct: d.heldout_signal_pct });
 }
 
 function worldOutputs(run: Run): OutputDecl[] {
@@ -93,17 +93,24 @@ function writeWorld(ctx: StageContext, run: Run, world: DemoWorld, params: DemoP
   }
 }
 
-/** The miniF2F summary a real search run writes: proved / total / rate per configuration. */
+/**
+ * The miniF2F summary a real search run writes: proved / total / rate per configuration, and the
+ * per-theorem outcomes (same theorems in every configuration and iteration) for paired tests.
+ */
 function searchResults(world: DemoWorld, llm: string, llmEbm: string): Record<string, unknown> {
   const values: Record<string, number> = {};
+  const proved: Record<string, boolean[]> = {};
   const configs = { llm_only: llm, llm_ebm: llmEbm } as const;
+  let theorems: readonly string[] = [];
   for (const [key, name] of Object.entries(configs)) {
-    const r = (world.search_results as Record<string, { proved: readonly boolean[] }>)[name];
+    const r = (world.search_results as Record<string, { name: readonly string[]; proved: readonly boolean[] }>)[name];
     if (!r) throw new Error(`demo world has no search results '${name}'`);
-    const proved = r.proved.filter(Boolean).length;
-    values[`${key}.proved`] = proved;
+    const k = r.proved.filter(Boolean).length;
+    values[`${key}.proved`] = k;
     values[`${key}.total`] = r.proved.length;
-    values[`${key}.rate`] = proved / r.proved.length;
+    values[`${key}.rate`] = k / r.proved.length;
+    proved[key] = [...r.proved];
+    theorems = r.name;
   }
-  return { kind: "search_results", benchmark: "miniF2F v2s test (DEMO stand-in)", values, not_computed: {} };
+  return { kind: "search_results", benchmark: "miniF2F v2s test (DEMO stand-in)", values, not_computed: {}, details: { theorems, proved } };
 }

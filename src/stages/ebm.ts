@@ -13,9 +13,10 @@ import { readTable } from "../artifacts/arrow-table.js";
 import { copyFileAtomic } from "../artifacts/atomic-write.js";
 import { sha256File, sha256Text } from "../artifacts/hash.js";
 import { EMBEDDINGS_INDEX, TRAJECTORIES } from "../artifacts/schemas.js";
-import type { OutputDecl, StageSpec } from "../artifacts/stage.js";
+import type { OutputDecl, StageContext, StageSpec } from "../artifacts/stage.js";
 import type { Run } from "../artifacts/run.js";
-import { EBM_CONFIGS, type EbmConfigName } from "../config/run-paths.js";
+import type { ContrastivePlanRecipe, EbmTrainControls, EbmTrainRecipe } from "../config/recipes.js";
+import { EBM_CONFIGS, type EbmConfigName, type EbmPaths, type EmbeddingPaths, type RunRel } from "../config/run-paths.js";
 import { contrastivePlan, PLAN_ARRAYS, PLAN_SPLITS, type ContrastivePlanSummary } from "../ebm/contrastive-plan.js";
 import { rowStatusFromIndex, scoreEnergies, type EnergiesSummary } from "../ebm/score-energies.js";
 import { TASK_4_1_ABORT_RULES, type AbortRule } from "../jobs/abort-rules.js";
@@ -29,14 +30,35 @@ function decoupled(config: EbmConfigName): void {
   if (EBM_CONFIGS[config].head !== "decoupled") throw new Error(`config ${config} has a jointly trained head: it is trained by joint training, not by the decoupled trainer`);
 }
 
+/** The plan's files: its summary and one int64 array per split and name. */
+export function planOutputs(e: EbmPaths): OutputDecl[] {
+  const outputs: OutputDecl[] = [{ path: e.plan_summary, kind: "json" }];
+  for (const s of PLAN_SPLITS) for (const a of PLAN_ARRAYS) outputs.push({ path: e.planFile(s, a), kind: "npy" });
+  return outputs;
+}
+
+/** Compute and write a contrastive plan from a trajectory table and its embeddings index. */
+export function writeContrastivePlan(ctx: StageContext, traj: RunRel, index: RunRel, params: ContrastivePlanRecipe, e: EbmPaths): ContrastivePlanSummary["splits"] {
+  const t = readTable(ctx.abs(traj), TRAJECTORIES);
+  const ix = readTable(ctx.abs(index), EMBEDDINGS_INDEX);
+  const plan = contrastivePlan(t.columns, ix.columns, params, { trajectories_path: traj, index_path: index });
+  for (const s of PLAN_SPLITS) for (const a of PLAN_ARRAYS) ctx.writeNpy(e.planFile(s, a), "int64", [plan.arrays[s][a].length], plan.arrays[s][a]);
+  ctx.writeJson(e.plan_summary, plan.summary);
+  const sp = plan.summary.splits;
+  ctx.log(
+    `train: ${sp.train.theorems} theorems, ${sp.train.anchors} anchors, ${sp.train.rank1_groups} rank-1 groups; val: ${sp.val.theorems} theorems, ${sp.val.anchors} anchors, ${sp.val.rank1_groups} groups; ` +
+      `excluded rows: ${Object.entries(plan.summary.excluded).map(([k, v]) => `${k} ${v}`).join(", ")}`,
+  );
+  return sp;
+}
+
 export function contrastivePlanStage(run: Run, config: EbmConfigName): StageSpec<ContrastivePlanSummary["splits"]> {
   const e = run.paths.ebm(config);
   const ip = run.paths.iter(EBM_CONFIGS[config].iter);
   const traj = ip.search_trajectories;
   const index = ip.embeddings.index;
   const params = run.config.recipes.contrastive_plan.recipe;
-  const outputs: OutputDecl[] = [{ path: e.plan_summary, kind: "json" }];
-  for (const s of PLAN_SPLITS) for (const a of PLAN_ARRAYS) outputs.push({ path: e.planFile(s, a), kind: "npy" });
+  const outputs = planOutputs(e);
   return {
     name: `ebm-${config}/contrastive-plan`,
     description: `anchors, sibling groups keyed by (run, theorem, parent), negative pools and the held-out theorem split for ${EBM_CONFIGS[config].title}`,
@@ -45,17 +67,7 @@ export function contrastivePlanStage(run: Run, config: EbmConfigName): StageSpec
     code: { module: MODULE },
     outputs,
     run(ctx) {
-      const t = readTable(ctx.abs(traj), TRAJECTORIES);
-      const ix = readTable(ctx.abs(index), EMBEDDINGS_INDEX);
-      const plan = contrastivePlan(t.columns, ix.columns, params, { trajectories_path: traj, index_path: index });
-      for (const s of PLAN_SPLITS) for (const a of PLAN_ARRAYS) ctx.writeNpy(e.planFile(s, a), "int64", [plan.arrays[s][a].length], plan.arrays[s][a]);
-      ctx.writeJson(e.plan_summary, plan.summary);
-      const sp = plan.summary.splits;
-      ctx.log(
-        `train: ${sp.train.theorems} theorems, ${sp.train.anchors} anchors, ${sp.train.rank1_groups} rank-1 groups; val: ${sp.val.theorems} theorems, ${sp.val.anchors} anchors, ${sp.val.rank1_groups} groups; ` +
-          `excluded rows: ${Object.entries(plan.summary.excluded).map(([k, v]) => `${k} ${v}`).join(", ")}`,
-      );
-      return sp;
+      return writeContrastivePlan(ctx, traj, index, params, e);
     },
   };
 }
@@ -78,6 +90,65 @@ function num(v: unknown): number | null {
   return typeof v === "number" && Number.isFinite(v) ? v : null;
 }
 
+/** The head's outputs. */
+export function headOutputs(e: EbmPaths): OutputDecl[] {
+  return [
+    { path: e.head_pt, kind: "model" },
+    { path: e.head_onnx, kind: "model" },
+    { path: e.training_summary, kind: "json" },
+    { path: e.training_events, kind: "jsonl" },
+  ];
+}
+
+/** Train a head with burnqed.train_ebm on frozen embeddings and a contrastive plan; write the head's outputs. */
+export async function runTrainEbm(
+  ctx: StageContext,
+  o: { e: EbmPaths; emb: Pick<EmbeddingPaths, "states" | "goals" | "goal_index">; inputs: readonly RunRel[]; recipe: EbmTrainRecipe; controls: EbmTrainControls; job: string },
+): Promise<EbmTrainResult> {
+  const { e, emb, recipe, controls } = o;
+  // A checkpoint is resumed only by a run on the same data: the input hashes are part of its fingerprint.
+  const data_fingerprint = sha256Text(o.inputs.map((rel) => ctx.run.manifest().artifacts[rel]?.sha256 ?? sha256File(ctx.abs(rel))).join(",")).slice(0, 16);
+  const { timeout_s, ...jobControls } = controls;
+  const result = await ctx.runJob({
+    job: "train_ebm",
+    job_dir: ctx.run.paths.job_dir(o.job),
+    config: {
+      ...recipe,
+      ...jobControls,
+      states: ctx.abs(emb.states),
+      goals: ctx.abs(emb.goals),
+      goal_index: ctx.abs(emb.goal_index),
+      plan_dir: ctx.abs(e.plan_dir),
+      out_pt: ctx.abs(e.head_pt),
+      out_onnx: ctx.abs(e.head_onnx),
+      out_summary: ctx.abs(e.training_summary),
+      checkpoint_path: ctx.abs(e.checkpoint),
+      data_fingerprint,
+    },
+    python_modules: ["numpy", "torch"],
+    abort_rules: DECOUPLED_EBM_ABORT_RULES,
+    timeout_s,
+  });
+  copyFileAtomic(result.events_path, ctx.abs(e.training_events));
+  for (const w of result.warnings) ctx.log(`warning: ${w}`);
+  if (existsSync(ctx.abs(e.checkpoint))) rmSync(ctx.abs(e.checkpoint)); // only interrupted runs resume; a finished one starts over when forced
+  const s = result.summary;
+  const out: EbmTrainResult = {
+    steps: num(s["steps"]) ?? 0,
+    temperature: num(s["temperature"]) ?? Number.NaN,
+    final_train_loss: num(s["final_train_loss"]),
+    val_loss: num(s["val_loss"]),
+    val_rank1: num(s["val_rank1"]),
+    val_rank1_chance: num(s["val_rank1_chance"]),
+    train_rank1: num(s["train_rank1"]),
+    excluded_unusable_rows: num(s["excluded_unusable_rows"]) ?? 0,
+    train_rows_per_s: num(s["train_rows_per_s"]),
+    wall_s: result.wall_s,
+  };
+  ctx.log(`${out.steps} steps, val rank-1 ${out.val_rank1?.toFixed(3) ?? "n/a"} (chance ${out.val_rank1_chance?.toFixed(3) ?? "n/a"}), temperature ${out.temperature.toFixed(3)}`);
+  return out;
+}
+
 export function trainEbmStage(run: Run, config: EbmConfigName): StageSpec<EbmTrainResult> {
   decoupled(config);
   const e = run.paths.ebm(config);
@@ -92,54 +163,9 @@ export function trainEbmStage(run: Run, config: EbmConfigName): StageSpec<EbmTra
     controls,
     inputs,
     code: { module: MODULE, jobs: ["train_ebm"] },
-    outputs: [
-      { path: e.head_pt, kind: "model" },
-      { path: e.head_onnx, kind: "model" },
-      { path: e.training_summary, kind: "json" },
-      { path: e.training_events, kind: "jsonl" },
-    ],
-    async run(ctx) {
-      // A checkpoint is resumed only by a run on the same data: the input hashes are part of its fingerprint.
-      const data_fingerprint = sha256Text(inputs.map((rel) => run.manifest().artifacts[rel]?.sha256 ?? sha256File(ctx.abs(rel))).join(",")).slice(0, 16);
-      const { timeout_s, ...jobControls } = controls;
-      const result = await ctx.runJob({
-        job: "train_ebm",
-        job_dir: run.paths.job_dir(`ebm-${config}-train`),
-        config: {
-          ...recipe,
-          ...jobControls,
-          states: ctx.abs(emb.states),
-          goals: ctx.abs(emb.goals),
-          goal_index: ctx.abs(emb.goal_index),
-          plan_dir: ctx.abs(e.plan_dir),
-          out_pt: ctx.abs(e.head_pt),
-          out_onnx: ctx.abs(e.head_onnx),
-          out_summary: ctx.abs(e.training_summary),
-          checkpoint_path: ctx.abs(e.checkpoint),
-          data_fingerprint,
-        },
-        python_modules: ["numpy", "torch"],
-        abort_rules: DECOUPLED_EBM_ABORT_RULES,
-        timeout_s,
-      });
-      copyFileAtomic(result.events_path, ctx.abs(e.training_events));
-      for (const w of result.warnings) ctx.log(`warning: ${w}`);
-      if (existsSync(ctx.abs(e.checkpoint))) rmSync(ctx.abs(e.checkpoint)); // only interrupted runs resume; a finished one starts over when forced
-      const s = result.summary;
-      const out: EbmTrainResult = {
-        steps: num(s["steps"]) ?? 0,
-        temperature: num(s["temperature"]) ?? Number.NaN,
-        final_train_loss: num(s["final_train_loss"]),
-        val_loss: num(s["val_loss"]),
-        val_rank1: num(s["val_rank1"]),
-        val_rank1_chance: num(s["val_rank1_chance"]),
-        train_rank1: num(s["train_rank1"]),
-        excluded_unusable_rows: num(s["excluded_unusable_rows"]) ?? 0,
-        train_rows_per_s: num(s["train_rows_per_s"]),
-        wall_s: result.wall_s,
-      };
-      ctx.log(`${out.steps} steps, val rank-1 ${out.val_rank1?.toFixed(3) ?? "n/a"} (chance ${out.val_rank1_chance?.toFixed(3) ?? "n/a"}), temperature ${out.temperature.toFixed(3)}`);
-      return out;
+    outputs: headOutputs(e),
+    run(ctx) {
+      return runTrainEbm(ctx, { e, emb, inputs, recipe, controls, job: `ebm-${config}-train` });
     },
   };
 }

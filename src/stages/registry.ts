@@ -18,7 +18,7 @@ import { analyticsPlotsStage, ebmMetricsStage, embeddingMetricsStage } from "./a
 import { demoWorldStage } from "./demo-world.js";
 import { contrastivePlanStage, scoreEnergiesStage, trainEbmStage } from "./ebm.js";
 import { embeddingJobStage, spectrumStage } from "./embeddings.js";
-import { abortCheckStage } from "./joint.js";
+import { abortCheckStage, jointTrainStandInStage } from "./joint.js";
 import { contrastivePoolStage, realIngestStage, realTraceStage, splitFormatStage, versionAuditStage } from "./phase0.js";
 import { baselineReportStage, comparisonReportStage } from "./reports.js";
 import { trajectoryStatsStage } from "./search.js";
@@ -134,12 +134,7 @@ export const STAGES = [
   {
     name: "iter_1/joint-train",
     notebook: "03_joint",
-    demo: standInStage({
-      name: "iter_1/joint-train",
-      description: "joint SFT + InfoNCE training of iter_1 (LoRA r=64, λ=0.1, 6000 steps)",
-      needs: "a GPU with the base model",
-      outputs: (p) => [{ path: p.iter_1.training_events, kind: "jsonl" }],
-    }),
+    demo: jointTrainStandInStage,
     real: notBuiltStage({
       name: "iter_1/joint-train",
       description: "joint SFT + InfoNCE training of iter_1",
@@ -159,6 +154,8 @@ export const STAGES = [
   { name: "ebm-B/train", notebook: "04_evaluation", ...both((run) => trainEbmStage(run, "B")) },
   { name: "ebm-B/energies", notebook: "04_evaluation", ...both((run) => scoreEnergiesStage(run, "B")) },
   { name: "ebm-B/metrics", notebook: "04_evaluation", ...both((run) => ebmMetricsStage(run, "B")) },
+  { name: "ebm-C/energies", notebook: "04_evaluation", ...both((run) => scoreEnergiesStage(run, "C")) },
+  { name: "ebm-C/metrics", notebook: "04_evaluation", ...both((run) => ebmMetricsStage(run, "C")) },
   { name: "comparison-report", notebook: "04_evaluation", ...both((run) => comparisonReportStage(run)) },
 ] as const satisfies readonly StageEntry[];
 

@@ -2,6 +2,7 @@
  * Report stages: build the report models from artifacts (every number names its source) and
  * render baseline_report.md (plan Task 2.7) and comparison_report.md (Tasks 4.3–4.5), with HTML.
  */
+import { readFileSync } from "node:fs";
 import { posix } from "node:path";
 import { runRel } from "../config/run-paths.js";
 import { copyFileAtomic } from "../artifacts/atomic-write.js";
@@ -14,6 +15,8 @@ import { isDemo } from "../config/run-config.js";
 import type { EmbeddingPlotName, IterName, RunRel } from "../config/run-paths.js";
 import type { DataStats } from "../data/data-stats.js";
 import {
+  answerQuestions,
+  decide,
   notRun,
   renderBaselineMarkdown,
   renderComparisonMarkdown,
@@ -21,22 +24,29 @@ import {
   valueCell,
   type BaselineReportModel,
   type Cell,
+  type ComparisonColumn,
   type ComparisonReportModel,
+  type ConfigMeasurements,
   type ReportHeader,
-  type SearchCells,
 } from "../report/index.js";
+import type { SearchRunId } from "../report/comparison-report-model.js";
+import { readNpy } from "../artifacts/npy.js";
+import type { Source } from "../artifacts/schemas.js";
+import type { PlotSpec } from "../viz/plot-spec.js";
+import { renderSvg } from "../viz/render-svg.js";
+import { DEMO_PLOT_MARK } from "./analytics.js";
 import type { AbortCheck } from "./joint.js";
+import { detailsOf, inSampleCell, metricCell, metricCells, metricNotes, searchCells, searchOutcomes } from "./report-cells.js";
 
 const MODULE = "src/stages/reports.ts";
 
 /** Why cells of stages that do not exist yet read "not run". */
 export const NOT_BUILT = {
-  joint_ebm: "the jointly trained head (config C) needs the joint trainer, not built yet",
-  sft: "SFT training not built yet",
-  config_b_search: "miniF2F search with the config-B head not built yet",
+  sft: "SFT training not built yet (python/burnqed/sft.py, issue 10)",
+  config_b_search: "miniF2F search with config B's head needs the search engine in the pipeline (issue 14)",
 } as const;
 
-function header(run: Run, ctx: StageContext, title: string, inputs: readonly RunRel[]): ReportHeader {
+function header(run: Run, title: string, inputs: readonly RunRel[]): ReportHeader {
   const m = run.manifest();
   const g = gitVersion();
   return {
@@ -53,41 +63,9 @@ function metricsOf(ctx: StageContext, rel: RunRel): MetricsFile {
   return readJson<MetricsFile>(ctx.abs(rel));
 }
 
-function cellFrom(file: MetricsFile, rel: string, key: string, missing: string): Cell {
-  const v = file.values[key];
-  if (v !== undefined) return valueCell(v, rel);
-  return notRun(file.not_computed[key] ?? missing);
-}
-
-function searchCells(file: MetricsFile, rel: string, config: "llm_only" | "llm_ebm"): SearchCells {
-  const why = `${config} missing from ${rel}`;
-  return {
-    proved: cellFrom(file, rel, `${config}.proved`, why),
-    total: cellFrom(file, rel, `${config}.total`, why),
-    rate: cellFrom(file, rel, `${config}.rate`, why),
-  };
-}
-
-function embeddingCells(file: MetricsFile, rel: string): BaselineReportModel["embedding"] {
-  const out = {} as Record<(typeof EMBEDDING_METRIC_KEYS)[number], Cell>;
-  for (const k of EMBEDDING_METRIC_KEYS) out[k] = cellFrom(file, rel, k, `${k} missing from ${rel}`);
-  return out;
-}
-
-function ebmCells(file: MetricsFile, rel: string): BaselineReportModel["ebm"] {
-  const out = {} as Record<(typeof EBM_METRIC_KEYS)[number], Cell>;
-  for (const k of EBM_METRIC_KEYS) out[k] = cellFrom(file, rel, k, `${k} missing from ${rel}`);
-  return out;
-}
-
-/** The ALARM / exclusion notes the metrics stages wrote into their files. */
-function metricNotes(...files: MetricsFile[]): string[] {
-  return files.flatMap((f) => ((f.details as { notes?: unknown } | undefined)?.notes as string[] | undefined) ?? []);
-}
-
 const PLOT_CAPTIONS: ReadonlyArray<[EmbeddingPlotName, string, string]> = [
   ["spectrum", "Eigenvalue spectrum (log scale)", "Covariance eigenvalues of the state embeddings, descending."],
-  ["umap_label", "UMAP, positives vs negatives", "UMAP (after PCA) of a label-balanced sample of usable states."],
+  ["umap_label", "UMAP, positives vs negatives", "UMAP (after PCA) of a seeded sample of usable states, positives capped at half (the counts are under the plot)."],
   ["tsne_label", "t-SNE, positives vs negatives", "Barnes-Hut t-SNE (scikit-learn, after PCA) of the same sample."],
   ["tsne_depth", "t-SNE coloured by depth", "The same t-SNE, coloured by depth_from_root."],
   ["sibling_l2_hist", "Sibling L2 distances", "L2 distance of every pair of usable siblings; the collision threshold 1.0 is marked."],
@@ -97,14 +75,30 @@ const PLOT_CAPTIONS: ReadonlyArray<[EmbeddingPlotName, string, string]> = [
 function demoNotes(run: Run): string[] {
   if (!isDemo(run.config)) return [];
   return [
-    "DEMO: theorems, traced pairs, search trees, miniF2F outcomes, embeddings and the joint-training log are synthetic stand-ins from the seeded demo world (they need Lean, a GPU or downloads).",
-    "Computed for real on them: split/format, data stats and the contrastive pool, trajectory stats, every embedding metric and plot, the decoupled energy head (trained on CPU), its energies and EBM metrics, abort-rule checks and these reports.",
+    "DEMO: theorems, traced pairs, search trees, miniF2F outcomes, embeddings and the joint-training log are synthetic stand-ins from the seeded demo world (they need Lean, a GPU or downloads); config C's head is a stand-in trained decoupled on the iter_1 embeddings (joint training needs a GPU).",
+    "Computed for real on them: split/format, data stats and the contrastive pool, trajectory stats, every embedding metric and plot, the energy heads (trained on CPU), their energies and EBM metrics, abort-rule checks and these reports.",
   ];
+}
+
+/** The SVGs a report links, by their path relative to the report (for the self-contained HTML). */
+function inlineSvgs(ctx: StageContext, reportMd: RunRel, plots: readonly RunRel[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of plots) out[posix.relative(posix.dirname(reportMd), p)] = readFileSync(ctx.abs(p), "utf8");
+  return out;
 }
 
 function baselineInputs(run: Run): RunRel[] {
   const b = run.paths.iter_0.baselines;
   return [run.paths.data.traced.stats, b.embedding_metrics, run.paths.ebm("A").metrics, b.search_results, ...PLOT_CAPTIONS.map(([k]) => b.plots[k])];
+}
+
+function sourceShares(stats: DataStats, rel: RunRel, field: "pair_fraction" | "theorem_fraction"): Partial<Record<Source, Cell>> {
+  const out: Partial<Record<Source, Cell>> = {};
+  for (const s of ["workbook", "workbook_plus", "numinamath", "minif2f"] as const) {
+    const x = stats.details.sources[s];
+    if (x) out[s] = valueCell(x[field], rel, "pct");
+  }
+  return out;
 }
 
 export function baselineReportStage(run: Run): StageSpec<{ report: string }> {
@@ -122,63 +116,86 @@ export function baselineReportStage(run: Run): StageSpec<{ report: string }> {
       { path: html, kind: "html" },
     ],
     run(ctx) {
-      const stats = readJson<DataStats>(ctx.abs(run.paths.data.traced.stats));
       const statsRel = run.paths.data.traced.stats;
+      const stats = readJson<DataStats>(ctx.abs(statsRel));
       const b = it.baselines;
       const ebmRel = run.paths.ebm("A").metrics;
       const emb = metricsOf(ctx, b.embedding_metrics);
       const ebmFile = metricsOf(ctx, ebmRel);
-      const search = metricsOf(ctx, it.baselines.search_results);
-      const src = stats.details.sources;
-      const share = (s: string): Cell => (src[s] ? valueCell(src[s]!.pair_fraction, statsRel, "pct") : notRun(`no ${s} pairs in ${statsRel}`));
+      const search = metricsOf(ctx, b.search_results);
+      const byPairs = sourceShares(stats, statsRel, "pair_fraction");
       const model: BaselineReportModel = {
-        header: header(run, ctx, "v2 Iter 0 Baseline Report", inputs),
+        header: header(run, "v2 Iter 0 Baseline Report", inputs),
         data: {
           sft_pairs_train: valueCell(stats.values.sft_pairs_train, statsRel, "int"),
           sft_pairs_val: valueCell(stats.values.sft_pairs_val, statsRel, "int"),
           contrastive_theorems: valueCell(stats.values.contrastive_theorems, statsRel, "int"),
-          source_breakdown: { workbook: share("workbook"), numinamath: share("numinamath") },
+          source_breakdown: { workbook: byPairs.workbook ?? notRun(`no workbook pairs in ${statsRel}`), numinamath: byPairs.numinamath ?? notRun(`no numinamath pairs in ${statsRel}`), ...byPairs },
+          source_breakdown_theorems: sourceShares(stats, statsRel, "theorem_fraction"),
         },
-        embedding: embeddingCells(emb, b.embedding_metrics),
-        ebm: ebmCells(ebmFile, ebmRel),
-        search: { llm_only: searchCells(search, it.baselines.search_results, "llm_only"), llm_ebm: searchCells(search, it.baselines.search_results, "llm_ebm") },
+        embedding: metricCells(emb, b.embedding_metrics, EMBEDDING_METRIC_KEYS),
+        ebm: metricCells(ebmFile, ebmRel, EBM_METRIC_KEYS),
+        ebm_in_sample: Object.fromEntries(EBM_METRIC_KEYS.map((k) => [k, inSampleCell(ebmFile, ebmRel, k)])) as Record<(typeof EBM_METRIC_KEYS)[number], Cell>,
+        ebm_split: detailsOf(ebmFile).split?.description ?? `the theorems of ${ebmRel}`,
+        search: { llm_only: searchCells(search, b.search_results, "llm_only"), llm_ebm: searchCells(search, b.search_results, "llm_ebm") },
         plots: PLOT_CAPTIONS.map(([k, title, caption]) => ({ title, svg_relpath: posix.relative(posix.dirname(md), b.plots[k]), caption })),
         notes: [...demoNotes(run), ...metricNotes(emb, ebmFile)],
       };
       const text = renderBaselineMarkdown(model);
       ctx.writeText(md, text, { schema: "baseline_report" });
-      ctx.writeText(html, renderHtml(text, { title: model.header.title, demo: isDemo(run.config) }), { schema: "baseline_report" });
+      const svgs = inlineSvgs(ctx, md, PLOT_CAPTIONS.map(([k]) => b.plots[k]));
+      ctx.writeText(html, renderHtml(text, { title: model.header.title, demo: isDemo(run.config), inline_svgs: svgs }), { schema: "baseline_report" });
       return { report: md };
     },
   };
 }
 
-function rateCell(file: MetricsFile, rel: RunRel, config: string): Cell {
-  return cellFrom(file, rel, `${config}.rate`, `${config}.rate missing from ${rel}`);
+function rateCell(file: MetricsFile, rel: RunRel, config: "llm_only" | "llm_ebm"): Cell {
+  return searchCells(file, rel, config).rate;
 }
 
-export function comparisonReportStage(run: Run): StageSpec<{ report: string }> {
+/** The comparison's plots: iter_1's Task 2.3 plots (Task 4.3 repeats them) and both spectra on one axis. */
+const COMPARISON_PLOTS: ReadonlyArray<[EmbeddingPlotName, string, string]> = PLOT_CAPTIONS.filter(([k]) => k !== "spectrum").map(([k, title, caption]) => [k, `iter_1 ${title}`, caption]);
+
+function spectraOverlay(e0: ArrayLike<number>, e1: ArrayLike<number>, demo: boolean): string {
+  const line = (name: string, v: ArrayLike<number>) => ({ kind: "line" as const, name, x: Array.from(v, (_, i) => i + 1), y: Array.from(v) });
+  const spec: PlotSpec = {
+    title: "Embedding variance spectra, iter_0 vs iter_1",
+    x_axis: { title: "eigenvalue index", type: "linear" },
+    y_axis: { title: "eigenvalue (variance)", type: "log" },
+    traces: [line("iter_0", e0), line("iter_1", e1)],
+    notes: ["Covariance eigenvalues of each iteration's usable state embeddings, descending, on one log axis."],
+    width_px: 640,
+    height_px: 400,
+    ...(demo ? { watermark: DEMO_PLOT_MARK } : {}),
+  };
+  return renderSvg(spec);
+}
+
+export function comparisonReportStage(run: Run): StageSpec<{ report: string; decision: string } & Record<string, string>> {
   const p = run.paths;
   const md = p.analysis.comparison_md;
   const html = p.analysis.comparison_html;
-  const plot = (it: IterName) => p.iter(it).baselines.plots.spectrum;
-  const copyOf = (it: IterName) => runRelUnder(p.analysis.plots_dir, posix.basename(plot(it)));
   const a0 = p.iter_0.baselines;
   const a1 = p.iter_1.baselines;
-  const ebmA = p.ebm("A").metrics;
-  const configBEbm = p.ebm("B").metrics;
-  const inputs = [a0.search_results, a1.search_results, a0.embedding_metrics, a1.embedding_metrics, ebmA, configBEbm, p.analysis.abort_check, plot("iter_0"), plot("iter_1")];
+  const ebmRel = { A: p.ebm("A").metrics, B: p.ebm("B").metrics, C: p.ebm("C").metrics } as const;
+  const overlay = runRel(`${p.analysis.plots_dir}/spectra_iter_0_vs_iter_1.svg`);
+  const copyOf = (rel: RunRel) => runRel(`${p.analysis.plots_dir}/${posix.basename(rel)}`);
+  const iter1Plots = COMPARISON_PLOTS.map(([k]) => a1.plots[k]);
+  const inputs = [a0.search_results, a1.search_results, a0.embedding_metrics, a1.embedding_metrics, ebmRel.A, ebmRel.B, ebmRel.C, p.analysis.abort_check, a0.spectrum_eigenvalues, a1.spectrum_eigenvalues, ...iter1Plots];
+  const thresholds = run.config.recipes.decision.recipe;
+  const bootstrap = { samples: run.config.recipes.ebm_metrics.recipe.bootstrap_samples, seed: run.config.recipes.ebm_metrics.recipe.seed };
   return {
     name: "comparison-report",
     description: "render comparison_report.md (plan Tasks 4.3–4.5 and Success Metrics) from iter_0 and iter_1 artifacts",
-    params: { demo: isDemo(run.config), not_built: NOT_BUILT },
+    params: { demo: isDemo(run.config), not_built: NOT_BUILT, thresholds, bootstrap },
     inputs,
     code: { module: MODULE },
     outputs: [
       { path: md, kind: "markdown" },
       { path: html, kind: "html" },
-      { path: copyOf("iter_0"), kind: "svg" },
-      { path: copyOf("iter_1"), kind: "svg" },
+      { path: overlay, kind: "svg" },
+      ...iter1Plots.map((rel) => ({ path: copyOf(rel), kind: "svg" as const })),
     ],
     run(ctx) {
       const s0 = metricsOf(ctx, a0.search_results);
@@ -186,60 +203,83 @@ export function comparisonReportStage(run: Run): StageSpec<{ report: string }> {
       const abort = readJson<AbortCheck>(ctx.abs(p.analysis.abort_check));
       const e0 = metricsOf(ctx, a0.embedding_metrics);
       const e1 = metricsOf(ctx, a1.embedding_metrics);
-      const ebmAFile = metricsOf(ctx, ebmA);
-      const ebmB = metricsOf(ctx, configBEbm);
-      const cell = (f: MetricsFile, rel: RunRel, k: string) => cellFrom(f, rel, k, `${k} missing from ${rel}`);
-      const joint = notRun(NOT_BUILT.joint_ebm);
+      const ebm = { A: metricsOf(ctx, ebmRel.A), B: metricsOf(ctx, ebmRel.B), C: metricsOf(ctx, ebmRel.C) };
+      const embFor = { A: [e0, a0.embedding_metrics], B: [e1, a1.embedding_metrics], C: [e1, a1.embedding_metrics] } as const;
+      const configCells = (id: "A" | "B" | "C", minif2f: Cell): ConfigMeasurements => {
+        const [ef, er] = embFor[id];
+        return {
+          centroid_l2: metricCell(ef, er, "centroid_l2"),
+          linear_probe_acc: metricCell(ef, er, "linear_probe_acc"),
+          linear_probe_balanced_acc: metricCell(ef, er, "linear_probe_balanced_acc"),
+          linear_probe_base_rate: metricCell(ef, er, "linear_probe_base_rate"),
+          rank1_accuracy: metricCell(ebm[id], ebmRel[id], "rank1_accuracy"),
+          rank1_d4_plus: metricCell(ebm[id], ebmRel[id], "rank1_d4+"),
+          sibling_discrimination: metricCell(ebm[id], ebmRel[id], "sibling_discrimination"),
+          minif2f_rate: minif2f,
+        };
+      };
+      const se = (id: "A" | "B" | "C") => {
+        const [ef] = embFor[id];
+        const es = detailsOf(ef).bootstrap_se ?? {};
+        const bs = detailsOf(ebm[id]).bootstrap_se ?? {};
+        const out: Partial<Record<ComparisonColumn, number>> = {};
+        if (es["centroid_l2"] !== undefined) out.centroid_l2 = es["centroid_l2"];
+        if (es["linear_probe_balanced_acc"] !== undefined) out.linear_probe_balanced_acc = es["linear_probe_balanced_acc"];
+        if (bs["rank1_d4+"] !== undefined) out.rank1_d4_plus = bs["rank1_d4+"];
+        if (bs["sibling_discrimination"] !== undefined) out.sibling_discrimination = bs["sibling_discrimination"];
+        return out;
+      };
+      const o0 = searchOutcomes(s0);
+      const o1 = searchOutcomes(s1);
+      const sameTheorems = o0 && o1 && o0.theorems.length === o1.theorems.length && o0.theorems.every((t, i) => t === o1.theorems[i]);
+      const proved: Partial<Record<SearchRunId, readonly boolean[]>> = {};
+      if (o0?.proved["llm_only"]) proved.llm_only_0 = o0.proved["llm_only"];
+      if (o0?.proved["llm_ebm"]) proved.A = o0.proved["llm_ebm"];
+      if (sameTheorems && o1?.proved["llm_only"]) proved.llm_only_1 = o1.proved["llm_only"];
+      if (sameTheorems && o1?.proved["llm_ebm"]) proved.C = o1.proved["llm_ebm"];
+      const embTables = (f: MetricsFile, rel: RunRel) => metricCells(f, rel, EMBEDDING_METRIC_KEYS);
       const model: ComparisonReportModel = {
-        header: header(run, ctx, "v2 Iter 1 Comparison Report (A/B/C)", inputs),
+        header: header(run, "v2 Iter 1 Comparison Report (A/B/C)", inputs),
         configs: {
-          A: {
-            centroid_l2: cell(e0, a0.embedding_metrics, "centroid_l2"),
-            linear_probe_acc: cell(e0, a0.embedding_metrics, "linear_probe_acc"),
-            rank1_accuracy: cell(ebmAFile, ebmA, "rank1_accuracy"),
-            rank1_d4_plus: cell(ebmAFile, ebmA, "rank1_d4+"),
-            sibling_discrimination: cell(ebmAFile, ebmA, "sibling_discrimination"),
-            minif2f_rate: rateCell(s0, a0.search_results, "llm_ebm"),
-          },
-          B: {
-            centroid_l2: cell(e1, a1.embedding_metrics, "centroid_l2"),
-            linear_probe_acc: cell(e1, a1.embedding_metrics, "linear_probe_acc"),
-            rank1_accuracy: cell(ebmB, configBEbm, "rank1_accuracy"),
-            rank1_d4_plus: cell(ebmB, configBEbm, "rank1_d4+"),
-            sibling_discrimination: cell(ebmB, configBEbm, "sibling_discrimination"),
-            minif2f_rate: notRun(NOT_BUILT.config_b_search),
-          },
-          C: {
-            centroid_l2: cell(e1, a1.embedding_metrics, "centroid_l2"),
-            linear_probe_acc: cell(e1, a1.embedding_metrics, "linear_probe_acc"),
-            rank1_accuracy: joint,
-            rank1_d4_plus: joint,
-            sibling_discrimination: joint,
-            minif2f_rate: rateCell(s1, a1.search_results, "llm_ebm"),
-          },
+          A: configCells("A", rateCell(s0, a0.search_results, "llm_ebm")),
+          B: configCells("B", notRun(NOT_BUILT.config_b_search)),
+          C: configCells("C", rateCell(s1, a1.search_results, "llm_ebm")),
         },
+        paired: {
+          ...(o0 ? { minif2f: { theorems: o0.theorems, proved, source: `${a0.search_results}, ${a1.search_results}` } } : {}),
+          ebm: { A: detailsOf(ebm.A).per_theorem ?? [], B: detailsOf(ebm.B).per_theorem ?? [], C: detailsOf(ebm.C).per_theorem ?? [] },
+          se: { A: se("A"), B: se("B"), C: se("C") },
+          same_embeddings: [["B", "C"]],
+          bootstrap,
+        },
+        tables: {
+          embedding: { iter_0: embTables(e0, a0.embedding_metrics), iter_1: embTables(e1, a1.embedding_metrics) },
+          ebm: { A: metricCells(ebm.A, ebmRel.A, EBM_METRIC_KEYS), B: metricCells(ebm.B, ebmRel.B, EBM_METRIC_KEYS), C: metricCells(ebm.C, ebmRel.C, EBM_METRIC_KEYS) },
+          ebm_split: { A: detailsOf(ebm.A).split?.description ?? ebmRel.A, B: detailsOf(ebm.B).split?.description ?? ebmRel.B, C: detailsOf(ebm.C).split?.description ?? ebmRel.C },
+        },
+        thresholds,
         llm_only_rate: { iter_0: rateCell(s0, a0.search_results, "llm_only"), iter_1: rateCell(s1, a1.search_results, "llm_only") },
         sft_val_loss: { iter_0: notRun(NOT_BUILT.sft), iter_1: notRun(NOT_BUILT.sft) },
         abort_checks: { source: p.analysis.abort_check, rules: abort.rules.map((r) => ({ id: r.id, description: r.description, fired: r.fired, ...(r.step !== undefined ? { step: r.step } : {}), ...(r.value !== undefined ? { value: r.value } : {}) })) },
-        plots: (["iter_0", "iter_1"] as const).map((it) => ({
-          title: `${it} eigenvalue spectrum (log scale)`,
-          svg_relpath: posix.relative(posix.dirname(md), copyOf(it)),
-          caption: `Covariance eigenvalues of the ${it} state embeddings.`,
-        })),
-        notes: [...demoNotes(run), ...metricNotes(e0, e1, ebmAFile, ebmB)],
+        plots: [
+          { title: "Embedding variance spectra, iter_0 vs iter_1", svg_relpath: posix.relative(posix.dirname(md), overlay), caption: "Both iterations' covariance eigenvalues on one log axis." },
+          ...COMPARISON_PLOTS.map(([k, title, caption]) => ({ title, svg_relpath: posix.relative(posix.dirname(md), copyOf(a1.plots[k])), caption })),
+        ],
+        notes: [...demoNotes(run), ...metricNotes(e0, e1, ebm.A, ebm.B, ebm.C)],
       };
-      for (const it of ["iter_0", "iter_1"] as const) {
-        copyFileAtomic(ctx.abs(plot(it)), ctx.abs(copyOf(it)));
-        ctx.describe(copyOf(it), { schema: "svg" });
+      ctx.writeText(overlay, spectraOverlay(readNpy(ctx.abs(a0.spectrum_eigenvalues)).data as Float64Array, readNpy(ctx.abs(a1.spectrum_eigenvalues)).data as Float64Array, isDemo(run.config)), { schema: "svg" });
+      for (const rel of iter1Plots) {
+        copyFileAtomic(ctx.abs(rel), ctx.abs(copyOf(rel)));
+        ctx.describe(copyOf(rel), { schema: "svg" });
       }
       const text = renderComparisonMarkdown(model);
       ctx.writeText(md, text, { schema: "comparison_report" });
-      ctx.writeText(html, renderHtml(text, { title: model.header.title, demo: isDemo(run.config) }), { schema: "comparison_report" });
-      return { report: md };
+      const svgs = inlineSvgs(ctx, md, [overlay, ...iter1Plots.map(copyOf)]);
+      ctx.writeText(html, renderHtml(text, { title: model.header.title, demo: isDemo(run.config), inline_svgs: svgs }), { schema: "comparison_report" });
+      const result = decide(model);
+      const summary = result.decision.kind === "decided" ? `${result.decision.rule_id}: ${result.decision.action}${result.decision.provisional_because.length ? " (provisional: an earlier rule is open)" : ""}` : result.decision.kind;
+      const answers = Object.fromEntries(answerQuestions(model).map((q) => [q.id, `${q.question} ${q.answer}`]));
+      return { report: md, decision: summary, ...answers };
     },
   };
-}
-
-function runRelUnder(dir: RunRel, name: string): RunRel {
-  return runRel(`${dir}/${name}`);
 }

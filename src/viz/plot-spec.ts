@@ -72,6 +72,8 @@ export interface PlotSpec {
   readonly notes?: readonly string[];
   readonly width_px: number;
   readonly height_px: number;
+  /** Marked across the plot (e.g. "DEMO — synthetic data"), so a copied figure keeps the mark. */
+  readonly watermark?: string;
 }
 
 /** Plotly's default qualitative palette (D3 category10), so SVG and notebook colours agree. */

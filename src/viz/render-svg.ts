@@ -329,6 +329,14 @@ export function renderSvg(spec: PlotSpec): string {
   out.push(...drawReferenceLines(spec, x, y, frame));
   const legend = drawLegend(prepared, frame);
   out.push(...legend.svg, ...drawColorbar(prepared, frame, legend.height));
+  if (spec.watermark) {
+    const cx = px((frame.left + frame.right) / 2);
+    const cy = px((frame.top + frame.bottom) / 2);
+    out.push(
+      `<text class="watermark" x="${cx}" y="${cy}" text-anchor="middle" ${FONT} font-size="44" font-weight="bold" fill="#b00020" fill-opacity="0.16" transform="rotate(-18 ${cx} ${cy})">${escapeXml(spec.watermark)}</text>`,
+      `<text class="watermark-label" x="8" y="22" ${FONT} font-size="11" font-weight="bold" fill="#b00020">${escapeXml(spec.watermark)}</text>`,
+    );
+  }
   notes.forEach((note, i) => {
     const yp = H - 8 - (notes.length - 1 - i) * 14;
     out.push(`<text class="note" x="8" y="${yp}" ${FONT} font-size="10" fill="#555">${escapeXml(note)}</text>`);

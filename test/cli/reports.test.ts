@@ -20,16 +20,38 @@ test("make reports: cold run builds the DEMO run and every report; warm run chan
     const cold = spawnSync(process.execPath, ["--import", "tsx", "src/cli.ts", "reports"], { env, encoding: "utf8" });
     assert.equal(cold.status, 0, (cold.stdout + cold.stderr).slice(-4000));
     const rep = join(dir, "reports", "demo");
-    for (const f of ["baseline_report.md", "baseline_report.html", "comparison_report.md", "comparison_report.html", "plots/iter_0_spectrum.svg", "plots/iter_1_spectrum.svg"]) {
+    for (const f of ["baseline_report.md", "baseline_report.html", "comparison_report.md", "comparison_report.html", "plots/iter_0_spectrum.svg", "plots/spectra_iter_0_vs_iter_1.svg"]) {
       assert.ok(existsSync(join(rep, f)), `missing ${f}`);
     }
     for (const nb of ["00_data", "01_sft_search", "02_embeddings_ebm", "03_joint", "04_evaluation"]) {
-      const executed = JSON.parse(readFileSync(join(rep, "notebooks", `${nb}.ipynb`), "utf8")) as { cells: Array<{ outputs?: unknown[] }> };
+      const executed = JSON.parse(readFileSync(join(rep, "notebooks", `${nb}.ipynb`), "utf8")) as { cells: Array<{ source: string; outputs?: Array<{ name?: string; data?: Record<string, unknown> }> }> };
       assert.ok(executed.cells.some((c) => (c.outputs ?? []).length > 0), `${nb} has no outputs`);
+      // every stage cell of a demo run shows a DEMO mark; nothing is written to stderr (red in Jupyter)
+      for (const c of executed.cells.filter((x) => x.source.includes("lab.stage("))) {
+        const out = JSON.stringify(c.outputs ?? []);
+        assert.match(out, /DEMO/, `${nb}: cell ${c.source} shows no DEMO mark`);
+        assert.ok(!(c.outputs ?? []).some((o) => o.name === "stderr"), `${nb}: cell ${c.source} wrote to stderr`);
+      }
     }
+    const nb04 = readFileSync(join(rep, "notebooks", "04_evaluation.ipynb"), "utf8");
+    assert.match(nb04, /decision<\/code><\/td><td>R1: Joint training works/);
     const baseline = readFileSync(join(rep, "baseline_report.md"), "utf8");
     assert.match(baseline.split("\n")[0]!, /DEMO RUN/);
-    assert.match(readFileSync(join(rep, "baseline_report.html"), "utf8"), /<img[^>]+plots\/iter_0_spectrum\.svg/);
+    assert.match(baseline, /Evaluated on \d+ theorems held out by iter_0\/ebm\/contrastive_plan\/plan\.json/);
+    assert.match(baseline, /\| linear_probe base rate +\| 0\.9\d\d/);
+    assert.match(baseline, /Source breakdown, by theorems: Workbook/);
+    // self-contained HTML: every plot inline, each with the DEMO mark
+    const html = readFileSync(join(rep, "baseline_report.html"), "utf8");
+    assert.doesNotMatch(html, /<img/);
+    assert.equal((html.match(/<figure class="plot"/g) ?? []).length, 6);
+    assert.equal((html.match(/class="watermark"/g) ?? []).length, 6);
+    const comparison = readFileSync(join(rep, "comparison_report.md"), "utf8");
+    assert.match(comparison, /\| C: iter_1 full joint +\| [\d.]+ \[/, "config C has its own numbers");
+    assert.doesNotMatch(comparison.split("### Deltas")[0]!.split("\n").find((l) => l.startsWith("| C:")) ?? "", /not run/);
+    assert.match(comparison, /## All baseline measurements, iter_0 vs iter_1/);
+    assert.match(comparison, /same embeddings — equal by construction/);
+    assert.match(comparison, /\| R1 +\| .* \| \*\*holds\*\* /);
+    for (const f of ["plots/spectra_iter_0_vs_iter_1.svg", "plots/iter_1_umap_label.svg", "plots/iter_1_tsne_depth.svg", "plots/iter_1_sibling_l2_hist.svg"]) assert.ok(existsSync(join(rep, f)), `missing ${f}`);
     const warm = spawnSync(process.execPath, ["--import", "tsx", "src/cli.ts", "reports"], { env, encoding: "utf8" });
     assert.equal(warm.status, 0, warm.stderr.slice(-2000));
     assert.match(warm.stdout, /nothing changed: no stage ran, no notebook executed/);

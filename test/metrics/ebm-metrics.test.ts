@@ -55,7 +55,7 @@ test("rank-1 overall and by depth band, sibling discrimination (strict, ties fai
   assert.equal(m.values["sibling_discrimination"], 1 / 4);
   assert.equal((m.details as { mixed_sibling_groups: number }).mixed_sibling_groups, 4);
   // random baselines: p/k = (1/3 + 1/2 + 1/2 + 1/2)/4 and 1/C(k, p) the same here (one positive per group)
-  assert.equal((m.details as { rank1_random: number }).rank1_random, (1 / 3 + 1.5) / 4);
+  assert.equal((m.details as { chance: Record<string, number> }).chance["rank1_accuracy"], (1 / 3 + 1.5) / 4);
 });
 
 test("energy gap and population standard deviations (ddof 0), by hand", () => {
@@ -102,8 +102,9 @@ test("active ratio: with one negative sibling per anchor and hard_ratio 1 the pa
   const { table, energies } = tableOf(rows);
   const m = ebmMetrics({ table, energies, params: { hard_ratio: 1, k_negatives: 1 } });
   assert.equal(m.values["active_ratio"], 2 / 3);
-  const pairs = (m.details as { pairs: { n: number; hard: number } }).pairs;
-  assert.deepEqual([pairs.n, pairs.hard], [3, 3]);
+  assert.equal((m.details as { contrastive_pairs: number }).contrastive_pairs, 3);
+  const hardOnly = contrastivePairs(table, () => true, { hard_ratio: 1, k_negatives: 1, seed: 0 });
+  assert.deepEqual(Array.from(hardOnly.hard), [1, 1, 1]);
   // hard_ratio 0: every negative comes from the other theorem
   const easy = contrastivePairs(table, () => true, { hard_ratio: 0, k_negatives: 4, seed: 1 });
   assert.equal(easy.positive.length, 12);
@@ -132,8 +133,8 @@ test("a planted-projection energy on the demo world ranks positives first far ab
   const it = world.iter_0;
   const table = demoTable(it);
   const m = ebmMetrics({ table, energies: plantedEnergies(it, world.planted.iter_0.shift_direction) });
-  const d = m.details as { rank1_random: number; sibling_discrimination_random: number };
-  assert.ok(m.values["rank1_accuracy"]! > 2 * d.rank1_random, `${m.values["rank1_accuracy"]} vs random ${d.rank1_random}`);
+  const d = (m.details as { chance: Record<string, number> }).chance;
+  assert.ok(m.values["rank1_accuracy"]! > 2 * d["rank1_accuracy"]!, `${m.values["rank1_accuracy"]} vs random ${d["rank1_accuracy"]}`);
   assert.ok(m.values["sibling_discrimination"]! <= m.values["rank1_accuracy"]!);
   assert.ok(m.values["energy_gap"]! > 0);
   // the shift fades with depth, so the deep band is harder than the shallow one

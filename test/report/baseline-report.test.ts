@@ -27,6 +27,9 @@ const EMBEDDING_FILE: MetricsFile = {
   values: {
     centroid_l2: 5.873,
     linear_probe_acc: 0.8123,
+    linear_probe_base_rate: 0.6011,
+    linear_probe_balanced_acc: 0.7745,
+    linear_probe_auc: 0.8532,
     norm_gap: 3.912,
     sibling_l2_mean: 2.481,
     sibling_l2_median: 2.302,
@@ -156,10 +159,10 @@ test("sections follow the plan's Task 2.7 template", () => {
   ]);
   assert.match(md, /\| Metric +\| Value +\| Old iter_4 \| Notes +\|/);
   assert.match(md, /\| Metric +\| Value +\| Old iter_5 \| Notes +\|/);
-  assert.match(md, /\| Config +\| Proved +\| Rate +\| Old iter_4 \|/);
-  assert.match(md, /\| LLM-only +\| 89 \/ 244 +\| 36\.5% \| ~35% +\|/);
+  assert.match(md, /\| Config +\| Proved +\| Rate \[95% Wilson\] \| Old iter_4 \|/);
+  assert.match(md, /\| LLM-only +\| 89 \/ 244 +\| 36\.5% +\| ~35% +\|/);
   assert.ok(md.includes("41.7%*") && md.includes("*Old number used context-free burn-rs EBM."));
-  assert.ok(md.includes("- Source breakdown: Workbook 71.2%, NuminaMath 28.8%"));
+  assert.ok(md.includes("- Source breakdown, by SFT pairs: Workbook 71.2%, NuminaMath 28.8%"));
   assert.ok(md.includes("![Covariance eigenvalues of frozen iter_0 state embeddings (log scale).](plots/spectrum.svg)"));
 });
 
@@ -190,7 +193,7 @@ test("no table cell is empty and no not-run value prints as 0", () => {
   assert.match(md, /\| rank1_accuracy \(d4\+\) +\| not run — EBM not trained \(no GPU on this machine\) &lt;script> /);
   assert.match(md, /\| silhouette_deep \(d4\+\) +\| not run — not enough data: n=3 /);
   assert.ok(md.includes("| LLM-only                       | 0 (total: not run — theorem list missing) |"));
-  assert.ok(md.includes("- Source breakdown: Workbook not run — stats.json missing, NuminaMath not run — stats.json missing"));
+  assert.ok(md.includes("- Source breakdown, by SFT pairs: Workbook not run — stats.json missing, NuminaMath not run — stats.json missing"));
   assert.ok(md.includes("not run — no plots were produced for this run"));
 });
 

@@ -25,7 +25,7 @@ test("embedding-metrics, ebm-metrics and plots stages on a demo run", { timeout:
     const run = openRun({ run_id: "a", profile: "demo", runs_dir: join(dir, "runs"), reports_dir: join(dir, "reports"), force: [], seed: 5, n_theorems: 80, n_search_theorems: 24, dim: 24, recipe: "plots.max_points=300; plots.pca_dims=10" });
     const q = { quiet: true };
     const stage = (name: StageName) => runStage(run, stageSpec(run, name)!, q);
-    for (const name of ["demo/world", "iter_0/search", "iter_0/embed", "iter_0/embedding-spectrum"] as const) await stage(name);
+    for (const name of ["demo/world", "iter_0/search", "iter_0/embed", "iter_0/embedding-spectrum", "ebm-A/contrastive-plan"] as const) await stage(name);
     const a = run.paths.iter_0.baselines;
     const ebmA = run.paths.ebm("A");
     const planted = readJson<PlantedValues>(run.paths.abs(run.paths.demo.planted)).iter_0;
