@@ -130,7 +130,7 @@ export class CompletionsClient {
   /** Candidate tactics for one proof state, best first. Throws PolicyError. */
   async generate(state_pp: string, options: GenerateOptions = {}): Promise<GenerateResult> {
     const body = this.requestBody(state_pp, options);
-    const deadline = options.deadline_ms === undefined ? undefined : AbortSignal.timeout(Math.max(0, checkNumber("CompletionsClient.generate", "deadline_ms", options.deadline_ms, "non_negative")));
+    const deadline = options.deadline_ms === undefined ? undefined : AbortSignal.timeout(Math.ceil(Math.max(0, checkNumber("CompletionsClient.generate", "deadline_ms", options.deadline_ms, "non_negative"))));
     const signals = [options.signal, deadline].filter((x): x is AbortSignal => x !== undefined);
     let answer: JsonAnswer;
     try {

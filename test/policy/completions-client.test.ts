@@ -204,6 +204,12 @@ test("deadline_ms bounds the whole call (a slow request, or waiting for a slot):
   assert.equal(posts(s).length, 2);
 });
 
+test("a fractional deadline_ms (the search passes performance.now() differences) is accepted, not a RangeError", async () => {
+  const { c } = await setup();
+  const out = await c.generate(G1, { deadline_ms: 4999.37 });
+  assert.ok(out.candidates.length > 0);
+});
+
 test("propose (the search's Policy shape): per-call n and temperature are sent; candidates have n_tokens >= 1", async () => {
   const { s, c } = await setup();
   const cands = await c.propose(G1, { n: 3, temperature: 0.7, deadline_ms: 5000 });
