@@ -6,7 +6,7 @@ from burnqed.schemas import check_record, columns, load_schemas
 class SchemasTest(unittest.TestCase):
     def test_exported_tables_and_metric_keys(self) -> None:
         s = load_schemas()
-        self.assertEqual(set(s["tables"]), {"theorems", "tactic_pairs", "trajectories", "embeddings_index", "contrastive_theorems"})
+        self.assertEqual(set(s["tables"]), {"theorems", "tactic_pairs", "trajectories", "failed_tactics", "embeddings_index", "contrastive_theorems"})
         # The trajectory columns stay compatible with the upstream burn-qed parquet.
         for c in ["theorem_name", "state_id", "parent_state_id", "state_pp", "tactic_applied", "depth_from_root",
                   "remaining_depth", "label", "llm_log_prob", "ebm_score", "is_proof_complete", "q_value", "visits"]:

@@ -103,11 +103,34 @@ export const CONTRASTIVE_THEOREMS = {
   ],
 } as const satisfies TableSchema;
 
-export const TABLE_SCHEMAS: readonly TableSchema[] = [THEOREMS, TACTIC_PAIRS, TRAJECTORIES, EMBEDDINGS_INDEX, CONTRASTIVE_THEOREMS];
+/** Why a proposed tactic did not give a node (src/search/search-result.ts FailureKind). */
+export const FAILURE_KINDS = ["lean_error", "empty_goals", "verify_failed"] as const;
+
+export const FAILED_TACTICS = {
+  name: "failed_tactics",
+  version: 1,
+  description:
+    "Tactics the search applied that Lean rejected, with Lean's error text: the hard negatives of preference data. " +
+    "Key: (run_id, theorem_name, parent_state_id, tactic); parent_state_id joins the trajectories table.",
+  columns: [
+    { name: "theorem_name", type: "utf8", nullable: false, description: "Theorem searched." },
+    { name: "parent_state_id", type: "int64", nullable: false, description: "Trajectory state the tactic was applied to." },
+    { name: "tactic", type: "utf8", nullable: false, description: "Tactic text as the policy proposed it." },
+    { name: "kind", type: "utf8", nullable: false, values: FAILURE_KINDS, description: "lean_error: Lean rejected it; empty_goals: goals left without text; verify_failed: no goals, but the whole proof replayed from the root was rejected." },
+    { name: "message", type: "utf8", nullable: false, description: "Lean's error text (or the verify verdict)." },
+    { name: "llm_log_prob", type: "float64", nullable: false, description: "Sum of token log-probs of the tactic (unnormalised)." },
+    { name: "n_tokens", type: "int32", nullable: false, description: "Tokens of the tactic." },
+    { name: "lean_time_ms", type: "float64", nullable: false, description: "Lean time spent on it." },
+    { name: "run_id", type: "utf8", nullable: false, description: "Search run." },
+  ],
+} as const satisfies TableSchema;
+
+export const TABLE_SCHEMAS: readonly TableSchema[] = [THEOREMS, TACTIC_PAIRS, TRAJECTORIES, FAILED_TACTICS, EMBEDDINGS_INDEX, CONTRASTIVE_THEOREMS];
 
 export type TheoremColumns = ColumnsOf<typeof THEOREMS>;
 export type TacticPairColumns = ColumnsOf<typeof TACTIC_PAIRS>;
 export type TrajectoryColumns = ColumnsOf<typeof TRAJECTORIES>;
+export type FailedTacticColumns = ColumnsOf<typeof FAILED_TACTICS>;
 export type EmbeddingsIndexColumns = ColumnsOf<typeof EMBEDDINGS_INDEX>;
 export type ContrastiveTheoremColumns = ColumnsOf<typeof CONTRASTIVE_THEOREMS>;
 export type TheoremRow = RowOf<typeof THEOREMS>;

@@ -224,6 +224,35 @@ function short(v: unknown): string {
   return s.length > 40 ? s.slice(0, 37) + "..." : s;
 }
 
+/**
+ * Runs `fn` with a context of `spec` that records nothing: for work that feeds a stage without
+ * being it (one `--shard i/n` of a search writes only the stage's chunk files). Writing a declared
+ * output from here is an error: outputs come from the stage itself.
+ */
+export async function runShardContext<R>(run: Run, spec: StageSpec<unknown>, fn: (ctx: StageContext) => Promise<R>): Promise<R> {
+  const declaredJobs = new Set(spec.code.jobs ?? []);
+  const refuse = (rel: RunRel): never => {
+    throw new StageError(spec.name, `a shard run writes only chunk files, not ${rel} (run the stage itself to merge)`);
+  };
+  const ctx: StageContext = {
+    run,
+    stage: spec.name,
+    abs: (rel) => run.paths.abs(rel),
+    log: (message) => process.stderr.write(`[burnqed] ${spec.name}: ${message}\n`),
+    writeTable: (rel) => refuse(rel),
+    writeNpy: (rel) => refuse(rel),
+    writeJson: (rel) => refuse(rel),
+    writeJsonl: (rel) => refuse(rel),
+    writeText: (rel) => refuse(rel),
+    describe: () => undefined,
+    runJob: (job) => {
+      if (!declaredJobs.has(job.job)) throw new StageError(spec.name, `runs Python job '${job.job}' but does not declare it in code.jobs`);
+      return runJob(job);
+    },
+  };
+  return fn(ctx);
+}
+
 export interface RunStageOptions {
   readonly force?: boolean;
   readonly quiet?: boolean;

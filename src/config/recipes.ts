@@ -124,6 +124,159 @@ export interface DecisionRecipe {
   readonly centroid_collapse: number;
 }
 
+/** One search budget (plan Tasks 1.3 and 1.4: `--max-nodes --num-candidates --temperature --timeout`). */
+export interface SearchBudget {
+  readonly max_nodes: number;
+  readonly n_candidates: number;
+  readonly temperature: number;
+  /** Wall seconds per theorem, enforced inside the loop. */
+  readonly timeout_s: number;
+  readonly tactic_timeout_s: number;
+  readonly max_depth: number;
+}
+
+export interface SearchRecipe {
+  /** The contrastive pool search that makes the EBM's trajectories (plan Task 1.3: 800 nodes). */
+  readonly pool: SearchBudget;
+  /** miniF2F v2s test, LLM-only and LLM+EBM (plan Tasks 1.4, 2.6, 4.3: 600 nodes). */
+  readonly minif2f: SearchBudget;
+  /** Weight of −energy in the node priority of LLM+EBM searches (lab choice: the plan gives none). */
+  readonly ebm_weight: number;
+  /** Tokens per sampled tactic. */
+  readonly max_tokens: number;
+  /** Split of the ingested miniF2F theorems that is searched ("test": v2s test). */
+  readonly minif2f_split: "test" | "valid";
+}
+
+export interface SearchControls {
+  /** Theorems in flight (plan: --concurrency 10). */
+  readonly concurrency: number;
+  /** Lean REPL workers; 0 = min(16, 0.75 × cores). A theorem holds one for its whole search. */
+  readonly lean_workers: number;
+  /** Per worker; null = 80 % of RAM / workers. */
+  readonly mem_cap_mb: number | null;
+  readonly header_timeout_s: number;
+  /** Policy requests in flight (the server batches them). */
+  readonly policy_max_in_flight: number;
+  /** Per HTTP request to the policy / encoder. */
+  readonly http_timeout_s: number;
+  readonly chunk_size: number;
+  /** Consecutive theorems ending in error that stop a run (a dead server, a broken Lean). */
+  readonly max_consecutive_errors: number;
+  /** Share of theorems in error above which the stage fails instead of writing a rate. */
+  readonly max_error_rate: number;
+}
+
+/** burnqed.serve when no policy_url is given: how it runs (not what it computes). */
+export interface ServeControls {
+  readonly device: string;
+  readonly dtype: "bfloat16" | "float16" | "float32";
+  readonly max_model_len: number;
+  readonly batch_window_ms: number;
+  readonly max_batch_tokens: number;
+  readonly max_batch_sequences: number;
+  /** Loading the model and warming up (a 7B model takes a minute or two). */
+  readonly startup_timeout_s: number;
+}
+
+/** Plan Task 1.1 (python/burnqed/sft.py SftConfig holds the same defaults; test_recipes.py checks). */
+export interface SftRecipe {
+  readonly lora_r: number;
+  readonly lora_alpha: number;
+  readonly lora_dropout: number;
+  readonly lora_target_modules: readonly string[];
+  readonly lr: number;
+  readonly warmup_ratio: number;
+  readonly lr_schedule: "linear" | "cosine" | "constant";
+  readonly epochs: number;
+  readonly examples_per_step: number;
+  readonly max_length: number;
+  readonly dtype: "bfloat16" | "float16" | "float32";
+  readonly eval_every_steps: number;
+  readonly weight_decay: number;
+  readonly grad_clip_norm: number;
+  readonly seed: number;
+  /** How the added [GOAL]/[PROOFSTEP] rows train (bench/results/sft-gpu.md says why this one). */
+  readonly special_tokens_mode: "trainable_token_rows" | "modules_to_save";
+}
+
+export interface SftControls {
+  readonly device: string;
+  readonly checkpoint_every_steps: number;
+  readonly max_tokens_per_row: number;
+  readonly rows_per_micro_batch: number;
+  readonly attention: "auto" | "flex" | "block_mask" | "position_ids" | "padding_mask";
+  readonly gradient_checkpointing: boolean;
+  readonly log_every_steps: number;
+  readonly timeout_s: number;
+  /** Launcher for several GPUs, e.g. ["torchrun", "--nproc-per-node", "2"]; [] = one process. */
+  readonly launcher: readonly string[];
+}
+
+/** Task 1.2: merge_and_unload, checked against base+LoRA before it is published. */
+export interface MergeRecipe {
+  readonly merge_dtype: "float32" | "bfloat16";
+  readonly save_dtype: "bfloat16" | "float16" | "float32";
+  readonly check_rows: number;
+  readonly max_abs_logprob_diff_fp32: number;
+  readonly max_mean_kl_saved: number;
+}
+
+/** Plan Tasks 3.2–3.4, 4.1 (python/burnqed/joint/config.py JointConfig holds the same defaults). */
+export interface JointTrainRecipe {
+  readonly lora_r: number;
+  readonly lora_alpha: number;
+  readonly lora_dropout: number;
+  readonly lr_lora: number;
+  readonly lr_head: number;
+  readonly lambda_ebm: number;
+  readonly total_steps: number;
+  readonly warmup_steps: number;
+  readonly lr_schedule: "linear" | "cosine" | "constant";
+  readonly k_negatives: number;
+  readonly hard_ratio: number;
+  readonly n_grad_negatives: number;
+  readonly goal_grad: boolean;
+  readonly sft_examples_per_step: number;
+  readonly groups_per_step: number;
+  readonly max_length: number;
+  readonly dtype: "bfloat16" | "float16" | "float32";
+  readonly hidden_dims: readonly number[];
+  readonly head_dropout: number;
+  readonly head_init: "fresh" | "iter_0";
+  readonly weight_decay_lora: number;
+  readonly weight_decay_head: number;
+  readonly grad_clip_norm_lora: number;
+  readonly grad_clip_norm_head: number;
+  readonly seed: number;
+  readonly special_tokens_mode: "trainable_token_rows" | "modules_to_save";
+  readonly log_every_steps: number;
+  readonly temperature_every_steps: number;
+  readonly eval_every_steps: number;
+  readonly checkpoint_every_steps: number;
+}
+
+export interface JointTrainControls {
+  readonly device: string;
+  readonly attention: "block_mask" | "position_ids" | "padding_mask" | "flex" | "auto";
+  readonly max_tokens_per_row: number;
+  readonly rows_per_micro_batch: number;
+  readonly groups_per_micro_batch: number;
+  readonly gradient_checkpointing: boolean;
+  readonly keep_checkpoints: number;
+  readonly eval_max_groups: number;
+  readonly eval_max_anchors: number;
+  readonly timeout_s: number;
+  /**
+   * When a Task 4.1 abort rule stops the job: "stop" (fail the stage, naming the rule, the step
+   * and the plan's remedy; the checkpoint is kept) or "apply_remedy" (restart from the last
+   * checkpoint with the plan's remedy: λ → 0.3 for a centroid collapse, λ → 0.03 for a high SFT
+   * loss; other rules still stop), recorded in the stage result.
+   */
+  readonly on_abort: "stop" | "apply_remedy";
+  readonly max_restarts: number;
+}
+
 export interface JobTimeout {
   readonly timeout_s: number;
 }
@@ -140,6 +293,11 @@ export interface Recipes {
   readonly contrastive_plan: RecipeGroup<ContrastivePlanRecipe, Record<string, never>>;
   readonly ebm_train: RecipeGroup<EbmTrainRecipe, EbmTrainControls>;
   readonly decision: RecipeGroup<DecisionRecipe, Record<string, never>>;
+  readonly search: RecipeGroup<SearchRecipe, SearchControls>;
+  readonly serve: RecipeGroup<Record<string, never>, ServeControls>;
+  readonly sft: RecipeGroup<SftRecipe, SftControls>;
+  readonly merge: RecipeGroup<MergeRecipe, JobTimeout>;
+  readonly joint_train: RecipeGroup<JointTrainRecipe, JointTrainControls>;
 }
 
 export type RecipeGroupName = keyof Recipes;
@@ -212,6 +370,80 @@ export const PLAN_RECIPES: Recipes = deepFreeze({
   },
   // "≈" within 2 pts, ">>" by ≥ 5 pts, rank-1 ±0.02: lab choices (the plan gives none); collapse < 3.0: the plan's
   decision: { recipe: { approx_points: 2, much_better_points: 5, rank1_approx: 0.02, centroid_collapse: 3.0 }, controls: {} },
+  // plan Tasks 1.3 / 1.4: 800 / 600 nodes, 16 candidates, temperature 1.3, 300 s, concurrency 10.
+  // tactic_timeout_s 30 and max_depth 50: not the plan's (it fixes none); ebm_weight 1: lab choice.
+  search: {
+    recipe: {
+      pool: { max_nodes: 800, n_candidates: 16, temperature: 1.3, timeout_s: 300, tactic_timeout_s: 30, max_depth: 50 },
+      minif2f: { max_nodes: 600, n_candidates: 16, temperature: 1.3, timeout_s: 300, tactic_timeout_s: 30, max_depth: 50 },
+      ebm_weight: 1.0,
+      max_tokens: 128,
+      minif2f_split: "test",
+    },
+    controls: { concurrency: 10, lean_workers: 0, mem_cap_mb: null, header_timeout_s: 600, policy_max_in_flight: 32, http_timeout_s: 300, chunk_size: 100, max_consecutive_errors: 8, max_error_rate: 0.05 },
+  },
+  serve: { recipe: {}, controls: { device: "auto", dtype: "bfloat16", max_model_len: 4096, batch_window_ms: 5, max_batch_tokens: 131072, max_batch_sequences: 256, startup_timeout_s: 1800 } },
+  // plan Task 1.1; weight decay 0, linear decay and clip 1.0 are not in the plan (Hugging Face Trainer's defaults)
+  sft: {
+    recipe: {
+      lora_r: 32,
+      lora_alpha: 64,
+      lora_dropout: 0.05,
+      lora_target_modules: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+      lr: 3e-5,
+      warmup_ratio: 0.05,
+      lr_schedule: "linear",
+      epochs: 3,
+      examples_per_step: 16,
+      max_length: 2048,
+      dtype: "bfloat16",
+      eval_every_steps: 500,
+      weight_decay: 0.0,
+      grad_clip_norm: 1.0,
+      seed: 0,
+      special_tokens_mode: "trainable_token_rows",
+    },
+    controls: { device: "auto", checkpoint_every_steps: 500, max_tokens_per_row: 4096, rows_per_micro_batch: 1, attention: "auto", gradient_checkpointing: false, log_every_steps: 10, timeout_s: 48 * 3600, launcher: [] },
+  },
+  merge: { recipe: { merge_dtype: "float32", save_dtype: "bfloat16", check_rows: 8, max_abs_logprob_diff_fp32: 1e-3, max_mean_kl_saved: 0.02 }, controls: { timeout_s: 3 * 3600 } },
+  // plan Task 4.1: r64 / α128, lr 2e-5 (LoRA) / 3e-5 (head), λ 0.1, 6000 steps, warmup 300, K 3, hard 0.6,
+  // eval every 500, save every 1000. Examples / groups per step (16 / 16), the schedule and the
+  // head's weight decay are not the plan's: the decoupled jobs' choices (python/burnqed/joint/config.py).
+  joint_train: {
+    recipe: {
+      lora_r: 64,
+      lora_alpha: 128,
+      lora_dropout: 0.05,
+      lr_lora: 2e-5,
+      lr_head: 3e-5,
+      lambda_ebm: 0.1,
+      total_steps: 6000,
+      warmup_steps: 300,
+      lr_schedule: "linear",
+      k_negatives: 3,
+      hard_ratio: 0.6,
+      n_grad_negatives: 1,
+      goal_grad: false,
+      sft_examples_per_step: 16,
+      groups_per_step: 16,
+      max_length: 2048,
+      dtype: "bfloat16",
+      hidden_dims: [2048, 1024, 512],
+      head_dropout: 0.15,
+      head_init: "fresh",
+      weight_decay_lora: 0,
+      weight_decay_head: 0.01,
+      grad_clip_norm_lora: 1,
+      grad_clip_norm_head: 1,
+      seed: 0,
+      special_tokens_mode: "trainable_token_rows",
+      log_every_steps: 10,
+      temperature_every_steps: 50,
+      eval_every_steps: 500,
+      checkpoint_every_steps: 1000,
+    },
+    controls: { device: "auto", attention: "block_mask", max_tokens_per_row: 2048, rows_per_micro_batch: 1, groups_per_micro_batch: 2, gradient_checkpointing: false, keep_checkpoints: 3, eval_max_groups: 512, eval_max_anchors: 512, timeout_s: 12 * 3600, on_abort: "stop", max_restarts: 2 },
+  },
 });
 
 /**
@@ -222,16 +454,32 @@ export const PLAN_RECIPES: Recipes = deepFreeze({
  *   3e-5 a 120-step run barely moves (measured: val loss 1.386 → 1.300 vs → 1.26 at 1e-3). One
  *   torch thread: a step takes ~40 ms with one and ~100 ms with two on a 2-core machine that other
  *   work shares.
- * - plots: 2000 points (UMAP + t-SNE ≈ 15 s per iteration, keeping a cold `make reports` short).
+ * - plots: 1200 points (UMAP + t-SNE ≈ 10 s per iteration, keeping a cold `make reports` short).
  */
 export const DEMO_RECIPES: Recipes = deepFreeze({
   ...PLAN_RECIPES,
   contrastive_plan: { ...PLAN_RECIPES.contrastive_plan, recipe: { ...PLAN_RECIPES.contrastive_plan.recipe, val_fraction: 0.2 } },
   ebm_train: {
-    recipe: { ...PLAN_RECIPES.ebm_train.recipe, batch_size: 32, lr: 1e-3, log_every_steps: 6, eval_every_steps: 0, checkpoint_every_steps: 60 },
+    recipe: { ...PLAN_RECIPES.ebm_train.recipe, batch_size: 16, lr: 3e-3, log_every_steps: 6, eval_every_steps: 0, checkpoint_every_steps: 60 },
     controls: { ...PLAN_RECIPES.ebm_train.controls, threads: 1, timeout_s: 600 },
   },
-  plots: { ...PLAN_RECIPES.plots, recipe: { ...PLAN_RECIPES.plots.recipe, max_points: 2000 } },
+  plots: { ...PLAN_RECIPES.plots, recipe: { ...PLAN_RECIPES.plots.recipe, max_points: 1200 } },
+  // The synthetic world (src/demo/synthetic): a search proves within its first ~30 nodes or not at
+  // all (an off-path state never returns to the proof), so 48 / 32 nodes of 8 candidates prove
+  // what 64 / 48 do (measured: 86 and 125 of 244 miniF2F-like theorems, LLM-only and LLM+EBM, at
+  // both budgets) and keep a cold `make reports` on 2 cores under 3 minutes.
+  // ebm_weight 10: the demo heads' energies span ~0.1–0.5 after their short CPU schedule, a tenth
+  // of the policy's per-token log-prob spread; at weight 1 they barely move the queue (101 → 105 of
+  // 244), at 10 they do (86 → 125), and 30 adds nothing (measured on the same head).
+  search: {
+    recipe: {
+      ...PLAN_RECIPES.search.recipe,
+      pool: { ...PLAN_RECIPES.search.recipe.pool, max_nodes: 48, n_candidates: 8, timeout_s: 60 },
+      minif2f: { ...PLAN_RECIPES.search.recipe.minif2f, max_nodes: 32, n_candidates: 8, timeout_s: 60 },
+      ebm_weight: 10,
+    },
+    controls: { ...PLAN_RECIPES.search.controls, concurrency: 3, lean_workers: 3, mem_cap_mb: null, header_timeout_s: 60, http_timeout_s: 30 },
+  },
 });
 
 export function baseRecipes(profile: Profile): Recipes {

@@ -100,7 +100,9 @@ export function normalizeRunConfig(raw: RunConfigInput): RunConfig {
   const force = Object.freeze((typeof forceRaw === "string" ? forceRaw.split(",") : [...forceRaw]).map((s) => s.trim()).filter(Boolean));
   const recipeRaw = raw.recipe ?? [];
   const overrides = (typeof recipeRaw === "string" ? [recipeRaw] : [...recipeRaw]).flatMap((t) => parseOverrides(t, "recipe overrides"));
-  const recipes = resolveRecipes(profile, overrides);
+  // the demo searches n_search_theorems of its pool (an explicit recipe override still wins)
+  const scale = profile === "demo" ? parseOverrides(`contrastive_pool.max_theorems=${demo.n_search_theorems}`, "demo scale") : [];
+  const recipes = resolveRecipes(profile, [...scale, ...overrides]);
   const recipe_overrides = Object.freeze(overrides.map((o) => o.text));
   return Object.freeze({ run_id, profile, runs_dir: dir(raw.runs_dir, "runs"), reports_dir: dir(raw.reports_dir, "reports"), demo, force, recipe_overrides, recipes });
 }

@@ -75,6 +75,17 @@ export interface EmbeddingPaths {
   readonly work_dir: RunRel;
 }
 
+/** What one search run leaves: the tree table, the rejected tactics, its summary and its chunks. */
+export interface SearchRunPaths {
+  readonly trajectories: RunRel;
+  /** Each tactic Lean rejected, with its error text (FAILED_TACTICS). */
+  readonly failed_tactics: RunRel;
+  /** proved / total / rate, statuses, costs, per-theorem outcomes (search_results format). */
+  readonly results: RunRel;
+  /** Not an artifact: one JSON line per finished theorem, merged into the tables once (resumable). */
+  readonly chunks_dir: RunRel;
+}
+
 export interface IterPaths {
   readonly dir: IterName;
   readonly model_dir: RunRel;
@@ -82,7 +93,22 @@ export interface IterPaths {
   readonly merged_model: RunRel;
   /** Metric events of this iteration's training run (JSON lines, the job event format). */
   readonly training_events: RunRel;
+  /** SFT (Task 1.1): the LoRA adapter folder, its training summary and the seed-batch run's. */
+  readonly sft: { readonly adapter: RunRel; readonly summary: RunRel; readonly seed_train: RunRel; readonly seed_adapter: RunRel; readonly seed_summary: RunRel; readonly checkpoint: RunRel; readonly seed_checkpoint: RunRel };
+  /** Task 1.2: the merge check's numbers and the merged folder's file hashes. */
+  readonly merge_summary: RunRel;
+  /** Not an artifact: joint training's resumable checkpoints (iter_1). */
+  readonly joint_checkpoints: RunRel;
   readonly search_trajectories: RunRel;
+  /** The contrastive-pool search (Task 1.3): its tables, exports and chunks. */
+  readonly search: SearchRunPaths & {
+    /** Found proofs as LeanDojo-style traced tactics (JSON lines). */
+    readonly traced_proofs: RunRel;
+    /** (state, winning tactic, losing tactic + Lean error) on proof paths (JSON lines). */
+    readonly preference_pairs: RunRel;
+  };
+  /** miniF2F, LLM-only (Task 1.4 / 4.3); results = baselines.search_results. */
+  readonly minif2f: SearchRunPaths;
   readonly trajectory_stats: RunRel;
   readonly embeddings: EmbeddingPaths;
   readonly baselines: {
@@ -116,6 +142,13 @@ export interface EbmPaths {
   readonly energies: RunRel;
   readonly energies_summary: RunRel;
   readonly metrics: RunRel;
+  /** miniF2F searched with this head (LLM + EBM, Tasks 2.6 / 4.3). */
+  readonly minif2f: SearchRunPaths;
+  /**
+   * DEMO only (config C): the iter_0 trajectories embedded by the iter_1 encoder, which the joint
+   * stand-in trains C's head on (joint training learns from iter_0 data through the live LoRA).
+   */
+  readonly stand_in_embeddings: { readonly states: RunRel; readonly goals: RunRel; readonly goal_index: RunRel; readonly index: RunRel; readonly meta: RunRel };
   planFile(split: string, name: string): RunRel;
 }
 
@@ -134,6 +167,10 @@ export interface RunPaths {
     readonly world_dir: RunRel;
     /** Where the demo world keeps its stand-in for the run artifact `rel`. */
     world(rel: RunRel): RunRel;
+    /** The synthetic Lean's theorems and tactic semantics (src/demo/synthetic): the demo's Lean. */
+    readonly synthetic_world: RunRel;
+    /** The synthetic policy/encoder server's config: one served model per iteration. */
+    readonly policy_server: RunRel;
   };
   readonly data: {
     /** Where each dataset's download goes (mirrors the plan's v2/data tree). */
@@ -209,12 +246,38 @@ function iterPaths(it: IterName): IterPaths {
   const b = r(`${it}/baselines`);
   const plots_dir = under(b, "plots");
   const plots = Object.fromEntries(EMBEDDING_PLOTS.map((name) => [name, under(plots_dir, `${it}_${name}.svg`)])) as Record<EmbeddingPlotName, RunRel>;
+  const tr = r(`${it}/trajectories`);
   return {
     dir: it,
     model_dir: r(`${it}/model`),
     merged_model: r(`${it}/model/merged`),
     training_events: r(`${it}/model/training_events.jsonl`),
-    search_trajectories: r(`${it}/trajectories/search_iter${n}.arrow`),
+    sft: {
+      adapter: r(`${it}/model/lora`),
+      summary: r(`${it}/model/sft_summary.json`),
+      seed_train: r(`${it}/model/sft_seed_train.jsonl`),
+      seed_adapter: r(`${it}/model/lora_seed`),
+      seed_summary: r(`${it}/model/sft_seed_summary.json`),
+      checkpoint: r(`${it}/model/checkpoints/sft_checkpoint.pt`),
+      seed_checkpoint: r(`${it}/model/checkpoints/sft_seed_checkpoint.pt`),
+    },
+    merge_summary: r(`${it}/model/merge_summary.json`),
+    joint_checkpoints: r(`${it}/model/checkpoints/joint`),
+    search_trajectories: under(tr, `search_iter${n}.arrow`),
+    search: {
+      trajectories: under(tr, `search_iter${n}.arrow`),
+      failed_tactics: under(tr, `search_iter${n}_failed_tactics.arrow`),
+      results: under(tr, `search_iter${n}_summary.json`),
+      chunks_dir: under(tr, `chunks/search_iter${n}`),
+      traced_proofs: under(tr, `search_iter${n}_traced_proofs.jsonl`),
+      preference_pairs: under(tr, `search_iter${n}_preference_pairs.jsonl`),
+    },
+    minif2f: {
+      trajectories: under(tr, `minif2f_iter${n}.arrow`),
+      failed_tactics: under(tr, `minif2f_iter${n}_failed_tactics.arrow`),
+      results: under(b, "search_results.json"),
+      chunks_dir: under(tr, `chunks/minif2f_iter${n}`),
+    },
     trajectory_stats: r(`${it}/trajectories/trajectory_stats.json`),
     embeddings: embeddingPaths(it),
     baselines: {
@@ -237,6 +300,8 @@ function ebmPaths(config: EbmConfigName): EbmPaths {
   const dir = config === "A" ? r("iter_0/ebm") : config === "B" ? r("iter_1/baselines/config_B_frozen_ebm") : r("iter_1/ebm");
   const metrics = config === "A" ? r("iter_0/baselines/ebm_metrics.json") : config === "B" ? under(dir, "ebm_metrics.json") : r("iter_1/baselines/ebm_metrics.json");
   const plan_dir = under(dir, "contrastive_plan");
+  const it = EBM_CONFIGS[config].iter;
+  const n = it === "iter_0" ? 0 : 1;
   return {
     config,
     dir,
@@ -250,6 +315,19 @@ function ebmPaths(config: EbmConfigName): EbmPaths {
     energies: under(dir, "energies.npy"),
     energies_summary: under(dir, "energies_summary.json"),
     metrics,
+    minif2f: {
+      trajectories: r(`${it}/trajectories/minif2f_iter${n}_ebm_${config}.arrow`),
+      failed_tactics: r(`${it}/trajectories/minif2f_iter${n}_ebm_${config}_failed_tactics.arrow`),
+      results: under(dir, "minif2f_results.json"),
+      chunks_dir: r(`${it}/trajectories/chunks/minif2f_iter${n}_ebm_${config}`),
+    },
+    stand_in_embeddings: {
+      states: under(dir, "stand_in_embeddings/state_embeddings.npy"),
+      goals: under(dir, "stand_in_embeddings/goal_embeddings.npy"),
+      goal_index: under(dir, "stand_in_embeddings/goal_index.npy"),
+      index: under(dir, "stand_in_embeddings/embeddings_index.arrow"),
+      meta: under(dir, "stand_in_embeddings/embedding_meta.json"),
+    },
     planFile: (split, name) => under(plan_dir, `${split}_${name}.npy`),
   };
 }
@@ -273,7 +351,14 @@ export function runLayout(run_dir: string, reports_dir: string = join(run_dir, "
     manifest_lock: a(join(root, ".manifest.lock")),
     jobs_dir: a(join(root, "jobs")),
     stage_log: a(join(root, "stage_log.jsonl")),
-    demo: { params: r("demo/params.json"), planted: r("demo/planted.json"), world_dir: r("demo/world"), world: (rel) => r(`demo/world/${rel}`) },
+    demo: {
+      params: r("demo/params.json"),
+      planted: r("demo/planted.json"),
+      world_dir: r("demo/world"),
+      world: (rel) => r(`demo/world/${rel}`),
+      synthetic_world: r("demo/synthetic/world.json"),
+      policy_server: r("demo/synthetic/policy_server.json"),
+    },
     data: {
       downloads: { goedel: r("data/workbook/goedel_proofs"), lean_workbook: r("data/workbook/full"), numinamath: r("data/numinamath"), minif2f: r("data/minif2f") },
       theorems: r("data/theorems.arrow"),

@@ -5,7 +5,7 @@
  */
 import type { ColumnsOf, RowOf } from "../artifacts/schema.js";
 import type { CONTRASTIVE_THEOREMS, Source, TACTIC_PAIRS } from "../artifacts/schemas.js";
-import { splitByTheorem, type Split, type SplitParams } from "./split-by-theorem.js";
+import { splitByTheorem, type SplitParams } from "./split-by-theorem.js";
 import { sftRecord, type SftRecord } from "./sft-format.js";
 
 export type PairColumns = Pick<ColumnsOf<typeof TACTIC_PAIRS>, "theorem_name" | "source" | "state_pp" | "tactic" | "depth">;
@@ -32,6 +32,9 @@ export interface DataStats {
     readonly theorems_train: number;
     readonly theorems_val: number;
     readonly contrastive_theorems: number;
+    /** Traced pairs / theorems of miniF2F left out of SFT and the pool (the benchmark must stay unseen). */
+    readonly benchmark_pairs_excluded: number;
+    readonly benchmark_theorems_excluded: number;
   };
   readonly not_computed: Record<string, string>;
   readonly details: {
@@ -44,10 +47,21 @@ export interface DataStats {
   };
 }
 
-export function buildDataProducts(pairs: PairColumns, split: SplitParams, min_depth: number): DataProducts {
-  const n = pairs.theorem_name.length;
+/**
+ * `benchmark`: the evaluation theorems (the searched miniF2F split). Their traced pairs never
+ * become SFT data or pool theorems; they are counted in the stats instead.
+ */
+export function buildDataProducts(pairs: PairColumns, split: SplitParams, min_depth: number, benchmark: ReadonlySet<string> = new Set()): DataProducts {
+  const n_all = pairs.theorem_name.length;
   const theorems = new Map<string, { source: Source; max_depth: number; n_pairs: number }>();
-  for (let i = 0; i < n; i++) {
+  const keep: number[] = [];
+  const excluded = new Set<string>();
+  for (let i = 0; i < n_all; i++) {
+    if (benchmark.has(pairs.theorem_name[i]!)) excluded.add(pairs.theorem_name[i]!);
+    else keep.push(i);
+  }
+  const n = keep.length;
+  for (const i of keep) {
     const name = pairs.theorem_name[i]!;
     const source = pairs.source[i]!;
     const depth = pairs.depth[i]!;
@@ -61,7 +75,7 @@ export function buildDataProducts(pairs: PairColumns, split: SplitParams, min_de
   const sft_train: SftRecord[] = [];
   const sft_val: SftRecord[] = [];
   const pairDepth: Record<string, number> = {};
-  for (let i = 0; i < n; i++) {
+  for (const i of keep) {
     const rec = sftRecord({ theorem_name: pairs.theorem_name[i]!, source: pairs.source[i]!, state_pp: pairs.state_pp[i]!, tactic: pairs.tactic[i]!, depth: pairs.depth[i]! });
     (splits.get(rec.theorem_name) === "val" ? sft_val : sft_train).push(rec);
     pairDepth[String(rec.depth)] = (pairDepth[String(rec.depth)] ?? 0) + 1;
@@ -93,6 +107,8 @@ export function buildDataProducts(pairs: PairColumns, split: SplitParams, min_de
       theorems_train: theorems.size - nValTheorems,
       theorems_val: nValTheorems,
       contrastive_theorems: contrastive.length,
+      benchmark_pairs_excluded: n_all - n,
+      benchmark_theorems_excluded: excluded.size,
     },
     not_computed: {},
     details: { min_depth, proof_length_histogram: sortNumericKeys(proofLen), pair_depth_histogram: sortNumericKeys(pairDepth), sources },

@@ -12,11 +12,12 @@ export interface DemoParams {
   /** Synthetic miniF2F-like evaluation theorems. */
   readonly n_minif2f: number;
   /**
-   * Scenario knobs (percent of the planted positive/negative shift; 100 = the default world):
+   * Scenario knobs (percent of the proof-path shift in the embeddings; 100 = the default world):
    * `label_signal_pct` scales it everywhere (0: labels invisible in the embeddings, a probe sits
-   * at its base rate); `heldout_signal_pct` scales it on the theorems the energy head's
-   * contrastive plan holds out (0: a head can only fit its training theorems — in-sample and
-   * held-out rank-1 disagree). The planted centroid values assume both at 100.
+   * at its base rate; up to 400 for a world where a head learns from little data);
+   * `heldout_signal_pct` scales it on the theorems the energy head's contrastive plan holds out
+   * (0: a head can only fit its training theorems — in-sample and held-out rank-1 disagree).
+   * The planted world's exact centroid values (planted-embeddings.ts) assume both at 100.
    */
   readonly label_signal_pct: number;
   readonly heldout_signal_pct: number;
@@ -39,7 +40,7 @@ const BOUNDS: Readonly<Record<keyof DemoParams, readonly [number, number]>> = {
   n_search_theorems: [4, 100_000],
   dim: [16, 1024],
   n_minif2f: [4, 100_000],
-  label_signal_pct: [0, 100],
+  label_signal_pct: [0, 400],
   heldout_signal_pct: [0, 100],
 };
 

@@ -8,7 +8,7 @@
  */
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { createWriteStream, existsSync } from "node:fs";
+import { createWriteStream } from "node:fs";
 import type { WriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
@@ -41,6 +41,11 @@ export interface JobSpec {
   readonly abort_rules?: readonly AbortRule[];
   /** Interpreter; default findPython({ modules: python_modules }). */
   readonly python?: string;
+  /**
+   * A launcher for several processes, run as `<launcher...> -m <module> --config <config>`
+   * (e.g. ["torchrun", "--nproc-per-node", "2"]); replaces the interpreter.
+   */
+  readonly launcher?: readonly string[];
   readonly python_modules?: readonly string[];
   /** Extra PYTHONPATH entries; <repo>/python is always first. */
   readonly pythonpath?: readonly string[];
@@ -50,6 +55,11 @@ export interface JobSpec {
   readonly display?: DisplayMode;
   /** Seconds between SIGTERM and SIGKILL when stopping the job (default 5). */
   readonly kill_grace_s?: number;
+  /**
+   * Asks a long-running job (a server) to stop: SIGTERM to its process group, SIGKILL after
+   * kill_grace_s. A job that then exits 0 after its done event has succeeded.
+   */
+  readonly stop_signal?: AbortSignal;
 }
 
 export interface JobResult {
@@ -97,8 +107,10 @@ export async function runJob(spec: JobSpec): Promise<JobResult> {
   await mkdir(job_dir, { recursive: true });
   const config_path = path.join(job_dir, "config.json");
   writeFileAtomic(config_path, `${JSON.stringify(spec.config, null, 2)}\n`);
-  const python = spec.python ?? (await findPython(spec.python_modules ? { modules: spec.python_modules } : {}));
-  const command = [python, "-m", spec.module ?? `burnqed.${spec.job}`, "--config", config_path];
+  const module = spec.module ?? `burnqed.${spec.job}`;
+  const command = spec.launcher?.length
+    ? [...spec.launcher, "-m", module, "--config", config_path]
+    : [spec.python ?? (await findPython(spec.python_modules ? { modules: spec.python_modules } : {})), "-m", module, "--config", config_path];
   const inherited = process.env["PYTHONPATH"];
   const pythonpath = [path.join(root, "python"), ...(spec.pythonpath ?? []).map((p) => path.resolve(root, p)), ...(inherited ? [inherited] : [])];
   const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env, PYTHONPATH: pythonpath.join(path.delimiter), PYTHONUNBUFFERED: "1", BURNQED_PARENT_PID: String(process.pid) };
@@ -165,6 +177,7 @@ class JobRun {
       this.pipeStderr(child, stderrFile);
       const linesDone = this.pipeEvents(child, eventsFile);
       this.startTimeout();
+      this.watchStop();
       child.once("exit", () => this.onExit(child));
       child.once("close", (code, signal) => void linesDone.then(() => resolve({ code, signal })));
     });
@@ -245,6 +258,19 @@ class JobRun {
     const timeout_s = this.spec.timeout_s;
     if (timeout_s === undefined) return;
     this.timers.push(setTimeout(() => this.fail("timeout", `timed out after ${timeout_s} s`), timeout_s * 1000));
+  }
+
+  private watchStop(): void {
+    const sig = this.spec.stop_signal;
+    if (!sig) return;
+    const stop = () => {
+      if (this.exited || this.pgid === 0) return;
+      signalProcessGroup(this.pgid, "SIGTERM");
+      const grace_s = this.spec.kill_grace_s ?? DEFAULT_KILL_GRACE_S;
+      this.timers.push(setTimeout(() => signalProcessGroup(this.pgid, "SIGKILL"), grace_s * 1000));
+    };
+    if (sig.aborted) stop();
+    else sig.addEventListener("abort", stop, { once: true });
   }
 
   /** Records the first failure and stops the process group: SIGTERM now, SIGKILL after the grace period. */

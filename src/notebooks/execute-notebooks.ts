@@ -15,6 +15,7 @@ import { stageStatus } from "../artifacts/stage.js";
 import { findPython } from "../jobs/find-python.js";
 import { pipeline, NOTEBOOKS, type NotebookName } from "../stages/registry.js";
 import { repoRoot } from "../util/repo-root.js";
+import { checkTslabCompat } from "./tslab-compat.js";
 
 export interface ExecutionRecord {
   readonly key: string;
@@ -103,7 +104,12 @@ export async function executeNotebook(run: Run, notebook: NotebookName, key: str
     child.on("error", reject);
     child.on("exit", (c, sig) => resolve(c ?? (sig ? 128 : 1)));
   });
-  if (code !== 0) throw new Error(`notebook ${notebook} failed (exit ${code}); see the error above and the partial copy ${out.replace(/\.ipynb$/, ".failed.ipynb")}`);
+  if (code !== 0) {
+    // tslab reports a compile error of an imported module as an empty <Error>: say what it is
+    const compile = checkTslabCompat("src/lab.ts").map((p) => `  ${p.file}:${p.line} ${p.message.split("\n")[0]}`);
+    const why = compile.length ? `\nsrc/lab.ts does not compile under tslab's TypeScript (the notebooks' kernel):\n${compile.slice(0, 10).join("\n")}` : "";
+    throw new Error(`notebook ${notebook} failed (exit ${code}); see the error above and the partial copy ${out.replace(/\.ipynb$/, ".failed.ipynb")}${why}`);
+  }
   const rec: ExecutionRecord = { key, executed_at: new Date().toISOString(), wall_s: (performance.now() - t0) / 1000 };
   const all = { ...readRecords(run), [notebook]: rec };
   writeJson(run.paths.reports.notebook_records, all);

@@ -44,9 +44,12 @@ export function syncNotebook(notebook: NotebookName, nb: Notebook): { nb: Notebo
   expected.forEach((name, i) => {
     if (calledAt(name) >= 0) return;
     const prev = expected.slice(0, i).reverse().map(calledAt).find((at) => at >= 0);
+    const next = expected.slice(i + 1).map(calledAt).find((at) => at >= 0);
     const status = cells.findIndex((c) => c.cell_type === "code" && /lab\.status\(/.test(text(c)));
-    // after the previous stage's cell; else before the status cell's heading; else at the end
-    const at = prev !== undefined ? prev + 1 : status > 0 && cells[status - 1]!.cell_type === "markdown" ? status - 1 : status >= 0 ? status : cells.length;
+    const before = (k: number) => (k > 0 && cells[k - 1]!.cell_type === "markdown" ? k - 1 : k);
+    // after the previous stage's cell; else before the next stage's cell (and its heading); else
+    // before the status cell's heading; else at the end
+    const at = prev !== undefined ? prev + 1 : next !== undefined ? before(next) : status >= 0 ? before(status) : cells.length;
     const id = `${notebook.slice(0, 2)}-${name.replace(/[^A-Za-z0-9]+/g, "-")}`;
     cells.splice(
       at,

@@ -12,7 +12,6 @@ import {
   measured,
   OLD_ITER4_LLM_EBM_INPUT,
   OLD_ITER4_LLM_ONLY_INPUT,
-  pct,
   points,
   type ComparisonInput,
   type DecisionThresholds,

@@ -162,7 +162,7 @@ class SearchRun<H> {
     const what = `env.verify of the ${tactics.length}-tactic proof ending ${short(c.tactic)} at node ${parent_id}`;
     this.checkTime(what);
     const verdict = await this.call("lean", what, () => this.deps.env.verify(tactics));
-    if (!verdict.ok) return this.fail(parent_id, c, "verify_failed", verdict.reason, out.lean_ms);
+    if (verdict.ok === false) return this.fail(parent_id, c, "verify_failed", verdict.reason, out.lean_ms);
     const parent = this.nodes[parent_id]!;
     const id = this.addNode({ parent_id, state_pp: "", tactic: c.tactic, depth: parent.depth + 1, log_prob_sum: c.log_prob_sum, n_tokens: c.n_tokens, policy_ms, lean_ms: out.lean_ms }, out.handle, true);
     this.proof_node_id = id;

@@ -1,13 +1,26 @@
 /**
- * The demo-world stage: generate the seeded synthetic world (src/demo) and write it under
- * demo/world/ with the same relative layout as a real run, plus the planted values next to it.
- * GPU/Lean stages of the demo profile copy their outputs from there (stand-in.ts).
+ * The demo-world stage: the seeded synthetic world the demo runs against, written under demo/:
+ *
+ * - demo/world/: what the datasets and tracing would give (the theorems table, with miniF2F-like
+ *   test theorems, and the traced tactic pairs) and the joint-training metric stream, at the same
+ *   relative paths as a real run, for the stand-in stages that copy them (they need downloads,
+ *   Lean or a GPU);
+ * - demo/synthetic/: the synthetic Lean (its theorems and tactic semantics) and the synthetic
+ *   policy/encoder server's config, which the search, miniF2F and embedding stages talk to through
+ *   the real REPL pool and HTTP clients;
+ * - demo/planted.json: what the world plants (policy quality per iteration, the embedding shift,
+ *   the scenario knobs), so a reader knows what the measured numbers should find.
  */
-import { EMBEDDINGS_INDEX, TACTIC_PAIRS, THEOREMS, TRAJECTORIES } from "../artifacts/schemas.js";
-import type { OutputDecl, StageContext, StageSpec } from "../artifacts/stage.js";
+import { THEOREMS, TACTIC_PAIRS } from "../artifacts/schemas.js";
+import type { ColumnArraysOf } from "../artifacts/schema.js";
+import type { OutputDecl, StageSpec } from "../artifacts/stage.js";
 import type { Run } from "../artifacts/run.js";
-import { ITERS, type IterName } from "../config/run-paths.js";
-import { generateDemoWorld, normalizeDemoParams, type DemoParams, type DemoWorld } from "../demo/index.js";
+import { normalizeDemoParams, type DemoParams } from "../demo/demo-params.js";
+import { generateDemoTheorems } from "../demo/demo-theorems.js";
+import { jointTrainingLog } from "../demo/joint-training-log.js";
+import { DEMO_P_TACTIC_ERROR, DEMO_POLICIES, demoSearchScenario } from "../demo/search-scenario.js";
+import { WORLD_FILE_FORMAT } from "../demo/synthetic/synthetic-world-file.js";
+import { isValTheorem } from "../ebm/contrastive-plan.js";
 
 const MODULE = "src/stages/demo-world.ts";
 
@@ -19,98 +32,76 @@ export function demoParamsOf(run: Run): DemoParams {
 function worldOutputs(run: Run): OutputDecl[] {
   const p = run.paths;
   const w = p.demo.world;
-  const out: OutputDecl[] = [
+  return [
     { path: p.demo.params, kind: "json" },
     { path: p.demo.planted, kind: "json" },
     { path: w(p.data.theorems), kind: "table" },
     { path: w(p.data.traced.tactic_pairs), kind: "table" },
     { path: w(p.iter_1.training_events), kind: "jsonl" },
+    { path: p.demo.synthetic_world, kind: "json" },
+    { path: p.demo.policy_server, kind: "json" },
   ];
-  for (const it of ITERS) {
-    const ip = p.iter(it);
-    out.push(
-      { path: w(ip.search_trajectories), kind: "table" },
-      { path: w(ip.embeddings.states), kind: "npy" },
-      { path: w(ip.embeddings.goals), kind: "npy" },
-      { path: w(ip.embeddings.goal_index), kind: "npy" },
-      { path: w(ip.embeddings.index), kind: "table" },
-      { path: w(ip.baselines.search_results), kind: "json" },
-    );
-  }
-  return out;
 }
 
 export interface DemoWorldSummary {
   readonly seed: number;
   readonly theorems: number;
+  readonly minif2f_theorems: number;
   readonly tactic_pairs: number;
-  readonly trajectory_rows: Readonly<Record<IterName, number>>;
+  readonly world_problems: number;
   readonly dim: number;
 }
 
 export function demoWorldStage(run: Run): StageSpec<DemoWorldSummary> {
   const params = demoParamsOf(run);
+  const embed_recipe = run.config.recipes.embed.recipe;
+  const plan = run.config.recipes.contrastive_plan.recipe;
   return {
     name: "demo/world",
-    description: "generate the seeded synthetic DEMO world (theorems, traces, search trees, embeddings with planted structure)",
-    params,
+    description: "generate the seeded synthetic DEMO world: theorems and traced proofs, miniF2F-like test theorems, the synthetic Lean and the synthetic policy/encoder",
+    params: { ...params, embed_recipe, heldout_split: plan },
     inputs: [],
     code: { module: MODULE },
     outputs: worldOutputs(run),
     run(ctx) {
-      const world = generateDemoWorld(params);
-      writeWorld(ctx, run, world, params);
+      const p = run.paths;
+      const demo = generateDemoTheorems(params.seed, params.n_theorems, params.n_search_theorems);
+      const scenario = demoSearchScenario(params, demo, { embed_recipe: embed_recipe as unknown as Record<string, unknown>, heldout: (n) => isValTheorem(n, plan) });
+      const t = demo.theorems;
+      const theorems: ColumnArraysOf<typeof THEOREMS> = {
+        name: [...Array.from(t.name), ...scenario.minif2f.name],
+        source: [...Array.from(t.source), ...scenario.minif2f.source],
+        dataset: [...Array.from(t.dataset), ...scenario.minif2f.dataset],
+        header: [...Array.from(t.header), ...scenario.minif2f.header],
+        statement: [...Array.from(t.statement), ...scenario.minif2f.statement],
+        proof: [...Array.from(t.proof), ...scenario.minif2f.proof],
+        lean_version: [...Array.from(t.lean_version), ...scenario.minif2f.lean_version],
+        split: [...Array.from(t.split), ...scenario.minif2f.split],
+      };
+      ctx.writeJson(p.demo.params, { kind: "demo_params", ...params });
+      ctx.writeJson(p.demo.planted, {
+        kind: "demo_planted",
+        demo: true,
+        what: "the synthetic world's behaviour; every number in the reports is measured by the pipeline on it, not copied from here",
+        world: { p_tactic_error: DEMO_P_TACTIC_ERROR, theorems: demo.problems.length, minif2f_theorems: scenario.minif2f_problems.length },
+        policies: DEMO_POLICIES,
+        served: scenario.server.policies,
+        heldout_damping: scenario.server.damp ? { theorems: scenario.server.damp.theorems.length, scale: scenario.server.damp.scale } : null,
+        params,
+      });
+      ctx.writeTable(p.demo.world(p.data.theorems), THEOREMS, theorems);
+      ctx.writeTable(p.demo.world(p.data.traced.tactic_pairs), TACTIC_PAIRS, demo.tactic_pairs);
+      ctx.writeJsonl(p.demo.world(p.iter_1.training_events), jointTrainingLog({ seed: params.seed }));
+      ctx.writeJson(p.demo.synthetic_world, { format: WORLD_FILE_FORMAT, ...scenario.world });
+      ctx.writeJson(p.demo.policy_server, scenario.server);
       return {
         seed: params.seed,
-        theorems: world.theorems.name.length,
-        tactic_pairs: world.tactic_pairs.theorem_name.length,
-        trajectory_rows: { iter_0: world.iter_0.trajectories.theorem_name.length, iter_1: world.iter_1.trajectories.theorem_name.length },
+        theorems: demo.theorems.name.length,
+        minif2f_theorems: scenario.minif2f_problems.length,
+        tactic_pairs: demo.tactic_pairs.theorem_name.length,
+        world_problems: scenario.world.problems.length,
         dim: params.dim,
       };
     },
   };
-}
-
-function writeWorld(ctx: StageContext, run: Run, world: DemoWorld, params: DemoParams): void {
-  const p = run.paths;
-  const w = p.demo.world;
-  ctx.writeJson(p.demo.params, { kind: "demo_params", ...params });
-  ctx.writeJson(p.demo.planted, { kind: "demo_planted", ...world.planted });
-  ctx.writeTable(w(p.data.theorems), THEOREMS, world.theorems);
-  ctx.writeTable(w(p.data.traced.tactic_pairs), TACTIC_PAIRS, world.tactic_pairs);
-  ctx.writeJsonl(w(p.iter_1.training_events), world.joint_training_log);
-  for (const it of ITERS) {
-    const ip = p.iter(it);
-    const iw = world[it];
-    const n = iw.trajectories.theorem_name.length;
-    ctx.writeTable(w(ip.search_trajectories), TRAJECTORIES, iw.trajectories);
-    ctx.writeNpy(w(ip.embeddings.states), "float32", [n, params.dim], iw.state_embeddings);
-    ctx.writeNpy(w(ip.embeddings.goals), "float32", [iw.goal_embeddings.length / params.dim, params.dim], iw.goal_embeddings);
-    ctx.writeNpy(w(ip.embeddings.goal_index), "int32", [n], iw.goal_index);
-    ctx.writeTable(w(ip.embeddings.index), EMBEDDINGS_INDEX, iw.embeddings_index);
-    const tag = it === "iter_0" ? "iter0" : "iter1";
-    ctx.writeJson(w(ip.baselines.search_results), searchResults(world, `${tag}_llm`, `${tag}_llm_ebm`));
-  }
-}
-
-/**
- * The miniF2F summary a real search run writes: proved / total / rate per configuration, and the
- * per-theorem outcomes (same theorems in every configuration and iteration) for paired tests.
- */
-function searchResults(world: DemoWorld, llm: string, llmEbm: string): Record<string, unknown> {
-  const values: Record<string, number> = {};
-  const proved: Record<string, boolean[]> = {};
-  const configs = { llm_only: llm, llm_ebm: llmEbm } as const;
-  let theorems: readonly string[] = [];
-  for (const [key, name] of Object.entries(configs)) {
-    const r = (world.search_results as Record<string, { name: readonly string[]; proved: readonly boolean[] }>)[name];
-    if (!r) throw new Error(`demo world has no search results '${name}'`);
-    const k = r.proved.filter(Boolean).length;
-    values[`${key}.proved`] = k;
-    values[`${key}.total`] = r.proved.length;
-    values[`${key}.rate`] = k / r.proved.length;
-    proved[key] = [...r.proved];
-    theorems = r.name;
-  }
-  return { kind: "search_results", benchmark: "miniF2F v2s test (DEMO stand-in)", values, not_computed: {}, details: { theorems, proved } };
 }

@@ -6,10 +6,13 @@
 import { readTable } from "../artifacts/arrow-table.js";
 import { readNpy } from "../artifacts/npy.js";
 import { EMBEDDINGS_INDEX, TRAJECTORIES } from "../artifacts/schemas.js";
-import type { StageSpec } from "../artifacts/stage.js";
+import type { StageContext, StageSpec } from "../artifacts/stage.js";
 import type { Run } from "../artifacts/run.js";
-import type { IterName } from "../config/run-paths.js";
+import type { IterName, RunRel } from "../config/run-paths.js";
 import { embeddingsIndexColumns, embeddingTexts } from "../ebm/embedding-texts.js";
+import { spawnSyntheticPolicyServer } from "../demo/synthetic/synthetic-policy-server-process.js";
+import { EmbeddingsClient } from "../policy/embeddings-client.js";
+import { checkEncoderRecipe } from "../prover/policy-service.js";
 
 const MODULE = "src/stages/embeddings.ts";
 
@@ -72,6 +75,79 @@ export function embeddingJobStage(run: Run, it: IterName): StageSpec<Record<stri
       ctx.writeTable(emb.index, EMBEDDINGS_INDEX, embeddingsIndexColumns(t.columns, texts.goal_index, flags(emb.state_flags), flags(emb.goal_flags)));
       return result.summary;
     },
+  };
+}
+
+/** Where synthetic embeddings of a trajectory table go. */
+export interface EmbeddingOutputPaths {
+  readonly states: RunRel;
+  readonly goals: RunRel;
+  readonly goal_index: RunRel;
+  readonly index: RunRel;
+  readonly meta: RunRel;
+}
+
+/**
+ * The vectors of a trajectory table from the synthetic encoder `model`'s `/v1/embeddings` (DEMO:
+ * the encoder the demo's LLM+EBM searches score with, so training and search see one encoder),
+ * through the project's EmbeddingsClient, with the real stage's texts, goal index and embeddings
+ * index. Each distinct text is embedded once.
+ */
+export async function writeSyntheticEmbeddings(ctx: StageContext, run: Run, traj: RunRel, model: string, out: EmbeddingOutputPaths): Promise<Record<string, unknown>> {
+  const recipe = run.config.recipes.embed.recipe;
+  const t = readTable(ctx.abs(traj), TRAJECTORIES);
+  const texts = embeddingTexts(t.columns, traj);
+  const server = await spawnSyntheticPolicyServer({ world_file: ctx.abs(run.paths.demo.synthetic_world), config_file: ctx.abs(run.paths.demo.policy_server) });
+  const client = new EmbeddingsClient({ base_url: server.url, model, batch_size: 256, max_in_flight: 4 });
+  const t0 = performance.now();
+  try {
+    await checkEncoderRecipe(server.url, recipe);
+    const distinct = [...new Set([...texts.state_texts.filter((x) => x !== ""), ...texts.goal_texts])];
+    const rows = await client.embed(distinct);
+    const dim = rows[0]?.length ?? 0;
+    const at = new Map(distinct.map((x, i) => [x, rows[i]!]));
+    const fill = (list: readonly string[]) => {
+      const vectors = new Float32Array(list.length * dim);
+      const flags = new Int32Array(list.length);
+      list.forEach((x, i) => {
+        if (x === "") flags[i] = 1;
+        else vectors.set(at.get(x)!, i * dim);
+      });
+      return { vectors, flags };
+    };
+    const st = fill(texts.state_texts);
+    const gl = fill(texts.goal_texts);
+    ctx.writeNpy(out.states, "float32", [texts.state_texts.length, dim], st.vectors);
+    ctx.writeNpy(out.goals, "float32", [texts.goal_texts.length, dim], gl.vectors);
+    ctx.writeNpy(out.goal_index, "int32", [texts.goal_index.length], texts.goal_index);
+    ctx.writeTable(out.index, EMBEDDINGS_INDEX, embeddingsIndexColumns(t.columns, texts.goal_index, st.flags, gl.flags));
+    const meta = { kind: "embedding_meta", encoder: `synthetic '${model}' (DEMO)`, trajectories: traj, recipe, dim, states: texts.state_texts.length, goals: texts.goal_texts.length, distinct_texts: distinct.length, wall_s: (performance.now() - t0) / 1000 };
+    ctx.writeJson(out.meta, meta);
+    return meta;
+  } finally {
+    client.close();
+    await server.stop();
+  }
+}
+
+/** The demo's embedding stage: writeSyntheticEmbeddings with the iteration's encoder. */
+export function syntheticEmbedStage(run: Run, it: IterName): StageSpec<Record<string, unknown>> {
+  const emb = run.paths.iter(it).embeddings;
+  const traj = run.paths.iter(it).search_trajectories;
+  return {
+    name: `${it}/embed`,
+    description: `state and root-goal embeddings of every ${it} trajectory row from the synthetic encoder '${it}' (DEMO: stands in for the merged model's last-token states)`,
+    params: { recipe: run.config.recipes.embed.recipe, encoder: `synthetic '${it}'` },
+    inputs: [traj, run.paths.demo.synthetic_world, run.paths.demo.policy_server],
+    code: { module: MODULE },
+    outputs: [
+      { path: emb.states, kind: "npy" },
+      { path: emb.goals, kind: "npy" },
+      { path: emb.goal_index, kind: "npy" },
+      { path: emb.index, kind: "table" },
+      { path: emb.meta, kind: "json" },
+    ],
+    run: (ctx) => writeSyntheticEmbeddings(ctx, run, traj, it, emb),
   };
 }
 

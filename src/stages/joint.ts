@@ -4,14 +4,20 @@
  *
  * In the demo profile joint training is a stand-in (it needs a GPU and the base model): it replays
  * the demo world's joint-training metric stream and gives config C a head by training the same
- * GoalConditionedEnergyHead, decoupled, on the demo world's iter_1 embeddings (seed 1, so it is
- * not config B's head). Every result says so. The real joint trainer is python/burnqed/joint.
+ * GoalConditionedEnergyHead, decoupled (seed + 1, so it is not config B's head), on what joint
+ * training learns from: the iter_0 trajectories, embedded by the iter_1 encoder. Every result says
+ * so. The real joint trainer is python/burnqed/joint.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { readJson } from "../artifacts/json-file.js";
+import { JobAbortedError } from "../jobs/job-error.js";
+import { writeMergeSummary } from "./sft.js";
 import { copyFileAtomic } from "../artifacts/atomic-write.js";
 import type { StageSpec } from "../artifacts/stage.js";
 import type { Run } from "../artifacts/run.js";
 import { headOutputs, planOutputs, runTrainEbm, writeContrastivePlan, type EbmTrainResult } from "./ebm.js";
+import { writeSyntheticEmbeddings } from "./embeddings.js";
 import { TASK_4_1_ABORT_RULES, describeAbortCondition, replayAbortRules } from "../jobs/abort-rules.js";
 import { parseEventLine, type JobEvent } from "../jobs/events.js";
 
@@ -60,6 +66,111 @@ export function abortCheckStage(run: Run): StageSpec<AbortCheck["values"]> {
   };
 }
 
+export interface JointTrainResult {
+  readonly steps: number | null;
+  readonly val_rank1: number | null;
+  readonly sft_val_loss: number | null;
+  readonly restarts: ReadonlyArray<{ readonly rule: string; readonly step: number; readonly value: number; readonly remedy: string; readonly from_checkpoint: string }>;
+  readonly lambda_schedule: unknown;
+}
+
+/**
+ * The real `iter_1/joint-train` (plan Tasks 3.4, 4.1, 4.2): python/burnqed/joint on the iter_0
+ * merged model, the SFT data and the iter_0 contrastive plan, with the Task 4.1 abort rules
+ * enforced live. A firing stops the job (its last checkpoint kept); with control
+ * `on_abort: "apply_remedy"` the stage restarts it from that checkpoint with the plan's remedy
+ * (λ → 0.3 for a centroid collapse, λ → 0.03 for a high SFT loss), at most `max_restarts` times,
+ * and records each restart. Outputs: config C's head (.pt, .onnx: the decoupled heads' export),
+ * iter_1's merged model (merge check included) and the metric stream the abort check replays.
+ */
+export function jointTrainStage(run: Run): StageSpec<JointTrainResult> {
+  const { recipe, controls } = run.config.recipes.joint_train;
+  const i0 = run.paths.iter_0;
+  const i1 = run.paths.iter_1;
+  const a = run.paths.ebm("A");
+  const c = run.paths.ebm("C");
+  const t = run.paths.data.traced;
+  const planFiles = planOutputs(a).map((o) => o.path);
+  return {
+    name: "iter_1/joint-train",
+    description: `joint SFT + λ·InfoNCE training of iter_1 (LoRA r${recipe.lora_r}/α${recipe.lora_alpha}, λ ${recipe.lambda_ebm}, ${recipe.total_steps} steps) from the iter_0 merged model, Task 4.1 abort rules live`,
+    params: { recipe, embed_recipe: run.config.recipes.embed.recipe },
+    controls,
+    inputs: [t.sft_train, t.sft_val, i0.merge_summary, i0.embeddings.state_texts, i0.embeddings.goal_texts, i0.embeddings.goal_index, i0.embeddings.meta, a.head_pt, ...planFiles],
+    code: { module: MODULE, jobs: ["joint_train"] },
+    outputs: [
+      { path: i1.training_events, kind: "jsonl" },
+      { path: c.head_pt, kind: "model" },
+      { path: c.head_onnx, kind: "model" },
+      { path: c.training_summary, kind: "json" },
+      { path: i1.merge_summary, kind: "json" },
+    ],
+    async run(ctx) {
+      const jobDir = run.paths.job_dir("iter_1-joint-train");
+      const mergeJob = join(jobDir, "merge_summary.json");
+      const base = {
+        model_dir: ctx.abs(i0.merged_model),
+        train_jsonl: ctx.abs(t.sft_train),
+        val_jsonl: ctx.abs(t.sft_val),
+        plan_dir: ctx.abs(a.plan_dir),
+        state_texts: ctx.abs(i0.embeddings.state_texts),
+        goal_texts: ctx.abs(i0.embeddings.goal_texts),
+        goal_index: ctx.abs(i0.embeddings.goal_index),
+        iter0_head_pt: ctx.abs(a.head_pt),
+        iter0_embedding_meta: ctx.abs(i0.embeddings.meta),
+        out_adapter_dir: ctx.abs(i1.sft.adapter),
+        out_merged_dir: ctx.abs(i1.merged_model),
+        out_merge_summary: mergeJob,
+        out_head_pt: ctx.abs(c.head_pt),
+        out_head_onnx: ctx.abs(c.head_onnx),
+        out_summary: ctx.abs(c.training_summary),
+        checkpoint_dir: ctx.abs(i1.joint_checkpoints),
+        ...recipe,
+        embed_recipe: run.config.recipes.embed.recipe,
+        device: controls.device,
+        attention: controls.attention,
+        max_tokens_per_row: controls.max_tokens_per_row,
+        rows_per_micro_batch: controls.rows_per_micro_batch,
+        groups_per_micro_batch: controls.groups_per_micro_batch,
+        gradient_checkpointing: controls.gradient_checkpointing,
+        keep_checkpoints: controls.keep_checkpoints,
+        eval_max_groups: controls.eval_max_groups,
+        eval_max_anchors: controls.eval_max_anchors,
+      };
+      const restarts: Array<JointTrainResult["restarts"][number]> = [];
+      const events: string[] = [];
+      let extra: Record<string, unknown> = {};
+      for (;;) {
+        try {
+          await ctx.runJob({ job: "joint_train", module: "burnqed.joint.train", job_dir: jobDir, config: { ...base, ...extra }, python_modules: ["torch", "transformers", "peft"], abort_rules: TASK_4_1_ABORT_RULES, timeout_s: controls.timeout_s, kill_grace_s: 300 });
+          events.push(readFileSync(join(jobDir, "events.jsonl"), "utf8"));
+          break;
+        } catch (e) {
+          if (existsSync(join(jobDir, "events.jsonl"))) events.push(readFileSync(join(jobDir, "events.jsonl"), "utf8"));
+          if (!(e instanceof JobAbortedError)) throw e;
+          const { rule, step, value, last_checkpoint } = e;
+          const remedy = REMEDY_RULES.has(rule.id) && controls.on_abort === "apply_remedy" && restarts.length < controls.max_restarts && last_checkpoint ? rule.id : null;
+          if (remedy === null) {
+            throw new Error(`abort rule ${rule.id} fired at step ${step} (${rule.metric} = ${value}): ${rule.message}. The plan's remedy: ${rule.remedy}.${last_checkpoint ? ` Last checkpoint kept: ${last_checkpoint}.` : ""}${REMEDY_RULES.has(rule.id) && controls.on_abort === "stop" ? ` To restart from it with the remedy applied: --set joint_train.on_abort=apply_remedy` : ""}`, { cause: e });
+          }
+          restarts.push({ rule: rule.id, step, value, remedy: rule.remedy, from_checkpoint: last_checkpoint! });
+          ctx.log(`abort rule ${rule.id} fired at step ${step} (${rule.metric} = ${value}); restarting from ${last_checkpoint} with the plan's remedy: ${rule.remedy}`);
+          extra = { resume_from_checkpoint: last_checkpoint, remedy: rule.id };
+        }
+      }
+      ctx.writeText(i1.training_events, events.join(""));
+      writeMergeSummary(ctx, i1.merged_model, i1.merge_summary, mergeJob);
+      const s = readJson<Record<string, unknown>>(ctx.abs(c.training_summary));
+      ctx.describe(c.training_summary, { schema: "joint_training" });
+      const num = (k: string) => (typeof s[k] === "number" ? (s[k] as number) : null);
+      return { steps: num("steps"), val_rank1: num("val_rank1"), sft_val_loss: num("val_sft_loss"), restarts, lambda_schedule: s["lambda_schedule"] ?? null };
+    },
+  };
+}
+
+/** Abort rules whose plan remedy is a config change the job accepts (python/burnqed/joint/config.py REMEDIES). */
+const REMEDY_RULES: ReadonlySet<string> = new Set(["centroid_l2_below_3", "sft_loss_above_0.5_after_2000"]);
+
 export interface JointStandInResult extends EbmTrainResult {
   readonly demo: true;
   readonly needs: string;
@@ -71,9 +182,8 @@ export function jointTrainStandInStage(run: Run): StageSpec<JointStandInResult> 
   const w = run.paths.demo.world;
   const it = run.paths.iter_1;
   const e = run.paths.ebm("C");
-  const emb = { states: w(it.embeddings.states), goals: w(it.embeddings.goals), goal_index: w(it.embeddings.goal_index) };
-  const traj = w(it.search_trajectories);
-  const index = w(it.embeddings.index);
+  const emb = e.stand_in_embeddings;
+  const traj = run.paths.iter_0.search_trajectories;
   const plan = run.config.recipes.contrastive_plan.recipe;
   const { recipe, controls } = run.config.recipes.ebm_train;
   const headRecipe = { ...recipe, seed: recipe.seed + 1 };
@@ -81,19 +191,29 @@ export function jointTrainStandInStage(run: Run): StageSpec<JointStandInResult> 
   return {
     name: "iter_1/joint-train",
     description: "joint SFT + InfoNCE training of iter_1 (LoRA r=64, λ=0.1, 6000 steps) — DEMO stand-in",
-    params: { stand_in: true, plan, head_recipe: headRecipe },
+    params: { stand_in: true, plan, head_recipe: headRecipe, encoder: "synthetic 'iter_1'", embed_recipe: run.config.recipes.embed.recipe },
     controls,
-    inputs: [w(it.training_events), traj, index, emb.states, emb.goals, emb.goal_index],
+    inputs: [w(it.training_events), traj, run.paths.demo.synthetic_world, run.paths.demo.policy_server],
     code: { module: MODULE, jobs: ["train_ebm"] },
-    outputs: [{ path: it.training_events, kind: "jsonl" }, ...planOutputs(e), ...headOutputs(e)],
+    outputs: [
+      { path: it.training_events, kind: "jsonl" },
+      { path: emb.states, kind: "npy" },
+      { path: emb.goals, kind: "npy" },
+      { path: emb.goal_index, kind: "npy" },
+      { path: emb.index, kind: "table" },
+      { path: emb.meta, kind: "json" },
+      ...planOutputs(e),
+      ...headOutputs(e),
+    ],
     async run(ctx) {
       copyFileAtomic(ctx.abs(w(it.training_events)), ctx.abs(it.training_events));
-      writeContrastivePlan(ctx, traj, index, plan, e);
+      await writeSyntheticEmbeddings(ctx, run, traj, "iter_1", emb);
+      writeContrastivePlan(ctx, traj, emb.index, plan, e);
       const planFiles = planOutputs(e).map((o) => o.path);
       const trained = await runTrainEbm(ctx, { e, emb, inputs: [emb.states, emb.goals, emb.goal_index, ...planFiles], recipe: headRecipe, controls, job: "iter_1-joint-stand-in" });
       const message =
-        "DEMO: the joint-training metric stream is the demo world's; config C's head was trained decoupled on the iter_1 embeddings (seed " +
-        `${headRecipe.seed}) — a real run trains it jointly with the LoRA, which needs ${needs}`;
+        "DEMO: the joint-training metric stream is the demo world's; config C's head was trained decoupled (seed " +
+        `${headRecipe.seed}) on the iter_0 trajectories embedded by the iter_1 encoder — what joint training learns from, but without gradients into the LoRA, which needs ${needs}`;
       ctx.log(message);
       return { ...trained, demo: true, needs, message };
     },

@@ -220,9 +220,9 @@ export function splitFormatStage(run: Run, params: SplitFormatRecipe = run.confi
   const t = run.paths.data.traced;
   return {
     name: "data/split-format",
-    description: "split by theorem (95/5, stratified by source), SFT records, contrastive pool, stats",
-    params,
-    inputs: [t.tactic_pairs],
+    description: "split by theorem (95/5, stratified by source), SFT records, contrastive pool, stats; the evaluated miniF2F split never becomes training data",
+    params: { ...params, benchmark_split: run.config.recipes.search.recipe.minif2f_split },
+    inputs: [t.tactic_pairs, run.paths.data.theorems],
     code: { module: MODULE },
     outputs: [
       { path: t.sft_train, kind: "jsonl" },
@@ -232,7 +232,11 @@ export function splitFormatStage(run: Run, params: SplitFormatRecipe = run.confi
     ],
     run(ctx) {
       const pairs = readTable(ctx.abs(t.tactic_pairs), TACTIC_PAIRS);
-      const p = buildDataProducts(pairs.columns, params.split, params.min_depth);
+      const th = readTable(ctx.abs(run.paths.data.theorems), THEOREMS).columns;
+      const split = run.config.recipes.search.recipe.minif2f_split;
+      const benchmark = new Set(Array.from(th.name).filter((_, i) => th.source[i] === "minif2f" && th.split[i] === split));
+      const p = buildDataProducts(pairs.columns, params.split, params.min_depth, benchmark);
+      if (p.stats.values.benchmark_pairs_excluded > 0) ctx.log(`${p.stats.values.benchmark_pairs_excluded} traced pairs of ${p.stats.values.benchmark_theorems_excluded} miniF2F ${split} theorems left out of SFT and the pool (the benchmark)`);
       ctx.writeJsonl(t.sft_train, p.sft_train);
       ctx.writeJsonl(t.sft_val, p.sft_val);
       ctx.writeTable(t.contrastive_theorems, CONTRASTIVE_THEOREMS, {

@@ -12,17 +12,16 @@
 import type { StageSpec } from "../artifacts/stage.js";
 import type { Run } from "../artifacts/run.js";
 import type { Profile } from "../config/run-config.js";
-import type { OutputDecl } from "../artifacts/stage.js";
-import type { RunPaths } from "../config/run-paths.js";
 import { analyticsPlotsStage, ebmMetricsStage, embeddingMetricsStage } from "./analytics.js";
 import { demoWorldStage } from "./demo-world.js";
 import { contrastivePlanStage, scoreEnergiesStage, trainEbmStage } from "./ebm.js";
-import { embeddingJobStage, spectrumStage } from "./embeddings.js";
-import { abortCheckStage, jointTrainStandInStage } from "./joint.js";
+import { embeddingJobStage, spectrumStage, syntheticEmbedStage } from "./embeddings.js";
+import { abortCheckStage, jointTrainStage, jointTrainStandInStage } from "./joint.js";
+import { mergeStage, sftStage } from "./sft.js";
 import { contrastivePoolStage, realIngestStage, realTraceStage, splitFormatStage, versionAuditStage } from "./phase0.js";
 import { baselineReportStage, comparisonReportStage } from "./reports.js";
-import { trajectoryStatsStage } from "./search.js";
-import { notBuiltStage, standInStage } from "./stand-in.js";
+import { searchStage, trajectoryStatsStage } from "./search.js";
+import { standInStage } from "./stand-in.js";
 
 export const NOTEBOOKS = ["00_data", "01_sft_search", "02_embeddings_ebm", "03_joint", "04_evaluation"] as const;
 export type NotebookName = (typeof NOTEBOOKS)[number];
@@ -38,55 +37,8 @@ export interface StageEntry {
   readonly real: StageBuilder | null;
 }
 
-const embeddingOutputs = (it: "iter_0" | "iter_1") => (p: RunPaths): OutputDecl[] => {
-  const e = p.iter(it).embeddings;
-  return [
-    { path: e.states, kind: "npy" },
-    { path: e.goals, kind: "npy" },
-    { path: e.goal_index, kind: "npy" },
-    { path: e.index, kind: "table" },
-  ];
-};
-
-const SEARCH_MISSING = "the best-first search engine (src/search) and the policy client (src/policy) are not built yet";
-
-const searchStandIn = (it: "iter_0" | "iter_1") => ({
-  demo: standInStage({
-    name: `${it}/search`,
-    description: `best-first search of the contrastive pool with the ${it} policy (800 nodes, 300 s)`,
-    needs: "a GPU-served policy and Lean 4 + Mathlib",
-    outputs: (p) => [{ path: p.iter(it).search_trajectories, kind: "table" }],
-  }),
-  real: notBuiltStage({
-    name: `${it}/search`,
-    description: `best-first search of the contrastive pool with the ${it} policy`,
-    missing: SEARCH_MISSING,
-    outputs: (p) => [{ path: p.iter(it).search_trajectories, kind: "table" }],
-  }),
-});
-
-const minif2fStandIn = (it: "iter_0" | "iter_1") => ({
-  demo: standInStage({
-    name: `${it}/minif2f`,
-    description: `miniF2F v2s test search with the ${it} policy, LLM-only and LLM+EBM`,
-    needs: "a GPU-served policy, the energy head and Lean 4 + Mathlib",
-    outputs: (p) => [{ path: p.iter(it).baselines.search_results, kind: "json" }],
-  }),
-  real: notBuiltStage({
-    name: `${it}/minif2f`,
-    description: `miniF2F v2s test search with the ${it} policy`,
-    missing: SEARCH_MISSING,
-    outputs: (p) => [{ path: p.iter(it).baselines.search_results, kind: "json" }],
-  }),
-});
-
 const embedEntry = (it: "iter_0" | "iter_1") => ({
-  demo: standInStage({
-    name: `${it}/embed`,
-    description: `state and root-goal embeddings of every ${it} trajectory row (last content token, max_length 512)`,
-    needs: "a GPU Python with transformers and the merged model",
-    outputs: embeddingOutputs(it),
-  }),
+  demo: (run: Run) => syntheticEmbedStage(run, it),
   real: (run: Run) => embeddingJobStage(run, it),
 });
 
@@ -119,9 +71,12 @@ export const STAGES = [
   },
   { name: "data/split-format", notebook: "00_data", ...both((run) => splitFormatStage(run)) },
   { name: "data/pool", notebook: "00_data", ...both((run) => contrastivePoolStage(run)) },
-  { name: "iter_0/search", notebook: "01_sft_search", ...searchStandIn("iter_0") },
+  { name: "iter_0/sft-seed", notebook: "01_sft_search", ...both((run) => sftStage(run, "seed")) },
+  { name: "iter_0/sft", notebook: "01_sft_search", ...both((run) => sftStage(run, "full")) },
+  { name: "iter_0/merge", notebook: "01_sft_search", ...both((run) => mergeStage(run)) },
+  { name: "iter_0/search", notebook: "01_sft_search", ...both((run) => searchStage(run, "pool", "iter_0")) },
   { name: "iter_0/trajectory-stats", notebook: "01_sft_search", ...both((run) => trajectoryStatsStage(run, "iter_0")) },
-  { name: "iter_0/minif2f", notebook: "01_sft_search", ...minif2fStandIn("iter_0") },
+  { name: "iter_0/minif2f", notebook: "01_sft_search", ...both((run) => searchStage(run, "minif2f", "iter_0")) },
   { name: "iter_0/embed", notebook: "02_embeddings_ebm", ...embedEntry("iter_0") },
   { name: "iter_0/embedding-spectrum", notebook: "02_embeddings_ebm", ...both((run) => spectrumStage(run, "iter_0")) },
   { name: "iter_0/embedding-metrics", notebook: "02_embeddings_ebm", ...both((run) => embeddingMetricsStage(run, "iter_0")) },
@@ -130,22 +85,18 @@ export const STAGES = [
   { name: "ebm-A/train", notebook: "02_embeddings_ebm", ...both((run) => trainEbmStage(run, "A")) },
   { name: "ebm-A/energies", notebook: "02_embeddings_ebm", ...both((run) => scoreEnergiesStage(run, "A")) },
   { name: "ebm-A/metrics", notebook: "02_embeddings_ebm", ...both((run) => ebmMetricsStage(run, "A")) },
+  { name: "ebm-A/minif2f", notebook: "02_embeddings_ebm", ...both((run) => searchStage(run, "minif2f", "iter_0", "A")) },
   { name: "iter_0/baseline-report", notebook: "02_embeddings_ebm", ...both((run) => baselineReportStage(run)) },
   {
     name: "iter_1/joint-train",
     notebook: "03_joint",
     demo: jointTrainStandInStage,
-    real: notBuiltStage({
-      name: "iter_1/joint-train",
-      description: "joint SFT + InfoNCE training of iter_1",
-      missing: "the joint trainer (python/burnqed/joint) is not built yet",
-      outputs: (p) => [{ path: p.iter_1.training_events, kind: "jsonl" }],
-    }),
+    real: jointTrainStage,
   },
   { name: "iter_1/abort-check", notebook: "03_joint", ...both((run) => abortCheckStage(run)) },
-  { name: "iter_1/search", notebook: "04_evaluation", ...searchStandIn("iter_1") },
+  { name: "iter_1/search", notebook: "04_evaluation", ...both((run) => searchStage(run, "pool", "iter_1")) },
   { name: "iter_1/trajectory-stats", notebook: "04_evaluation", ...both((run) => trajectoryStatsStage(run, "iter_1")) },
-  { name: "iter_1/minif2f", notebook: "04_evaluation", ...minif2fStandIn("iter_1") },
+  { name: "iter_1/minif2f", notebook: "04_evaluation", ...both((run) => searchStage(run, "minif2f", "iter_1")) },
   { name: "iter_1/embed", notebook: "04_evaluation", ...embedEntry("iter_1") },
   { name: "iter_1/embedding-spectrum", notebook: "04_evaluation", ...both((run) => spectrumStage(run, "iter_1")) },
   { name: "iter_1/embedding-metrics", notebook: "04_evaluation", ...both((run) => embeddingMetricsStage(run, "iter_1")) },
@@ -154,8 +105,10 @@ export const STAGES = [
   { name: "ebm-B/train", notebook: "04_evaluation", ...both((run) => trainEbmStage(run, "B")) },
   { name: "ebm-B/energies", notebook: "04_evaluation", ...both((run) => scoreEnergiesStage(run, "B")) },
   { name: "ebm-B/metrics", notebook: "04_evaluation", ...both((run) => ebmMetricsStage(run, "B")) },
+  { name: "ebm-B/minif2f", notebook: "04_evaluation", ...both((run) => searchStage(run, "minif2f", "iter_1", "B")) },
   { name: "ebm-C/energies", notebook: "04_evaluation", ...both((run) => scoreEnergiesStage(run, "C")) },
   { name: "ebm-C/metrics", notebook: "04_evaluation", ...both((run) => ebmMetricsStage(run, "C")) },
+  { name: "ebm-C/minif2f", notebook: "04_evaluation", ...both((run) => searchStage(run, "minif2f", "iter_1", "C")) },
   { name: "comparison-report", notebook: "04_evaluation", ...both((run) => comparisonReportStage(run)) },
 ] as const satisfies readonly StageEntry[];
 

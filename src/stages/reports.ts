@@ -12,7 +12,7 @@ import { EBM_METRIC_KEYS, EMBEDDING_METRIC_KEYS, type MetricsFile } from "../art
 import type { StageContext, StageSpec } from "../artifacts/stage.js";
 import type { Run } from "../artifacts/run.js";
 import { isDemo } from "../config/run-config.js";
-import type { EmbeddingPlotName, IterName, RunRel } from "../config/run-paths.js";
+import type { EmbeddingPlotName, RunRel } from "../config/run-paths.js";
 import type { DataStats } from "../data/data-stats.js";
 import {
   answerQuestions,
@@ -37,13 +37,13 @@ import { renderSvg } from "../viz/render-svg.js";
 import { DEMO_PLOT_MARK } from "./analytics.js";
 import type { AbortCheck } from "./joint.js";
 import { detailsOf, inSampleCell, metricCell, metricCells, metricNotes, searchCells, searchOutcomes } from "./report-cells.js";
+import { mcnemarExact, pairedDifferenceInterval } from "../numeric/intervals.js";
 
 const MODULE = "src/stages/reports.ts";
 
 /** Why cells of stages that do not exist yet read "not run". */
 export const NOT_BUILT = {
   sft: "SFT training not built yet (python/burnqed/sft.py, issue 10)",
-  config_b_search: "miniF2F search with config B's head needs the search engine in the pipeline (issue 14)",
 } as const;
 
 function header(run: Run, title: string, inputs: readonly RunRel[]): ReportHeader {
@@ -75,8 +75,8 @@ const PLOT_CAPTIONS: ReadonlyArray<[EmbeddingPlotName, string, string]> = [
 function demoNotes(run: Run): string[] {
   if (!isDemo(run.config)) return [];
   return [
-    "DEMO: theorems, traced pairs, search trees, miniF2F outcomes, embeddings and the joint-training log are synthetic stand-ins from the seeded demo world (they need Lean, a GPU or downloads); config C's head is a stand-in trained decoupled on the iter_1 embeddings (joint training needs a GPU).",
-    "Computed for real on them: split/format, data stats and the contrastive pool, trajectory stats, every embedding metric and plot, the energy heads (trained on CPU), their energies and EBM metrics, abort-rule checks and these reports.",
+    "DEMO: the theorems, traced pairs and joint-training log are synthetic stand-ins from the seeded demo world (they need downloads, Lean or a GPU); Lean is the synthetic Lean of src/demo/synthetic and the policy and encoder are the synthetic server's (seeded, on loopback); config C's head is a stand-in trained decoupled on the iter_0 trajectories embedded by the iter_1 encoder (joint training needs a GPU).",
+    "Computed for real on them: the search trees and miniF2F outcomes (the project's best-first search through the REPL pool, the completions client and, for LLM+EBM, the ONNX energy head), split/format, data stats and the contrastive pool, trajectory stats, every embedding metric and plot, the energy heads (trained on CPU), their energies and EBM metrics, abort-rule checks and these reports.",
   ];
 }
 
@@ -89,7 +89,7 @@ function inlineSvgs(ctx: StageContext, reportMd: RunRel, plots: readonly RunRel[
 
 function baselineInputs(run: Run): RunRel[] {
   const b = run.paths.iter_0.baselines;
-  return [run.paths.data.traced.stats, b.embedding_metrics, run.paths.ebm("A").metrics, b.search_results, ...PLOT_CAPTIONS.map(([k]) => b.plots[k])];
+  return [run.paths.data.traced.stats, b.embedding_metrics, run.paths.ebm("A").metrics, b.search_results, run.paths.ebm("A").minif2f.results, ...PLOT_CAPTIONS.map(([k]) => b.plots[k])];
 }
 
 function sourceShares(stats: DataStats, rel: RunRel, field: "pair_fraction" | "theorem_fraction"): Partial<Record<Source, Cell>> {
@@ -123,6 +123,8 @@ export function baselineReportStage(run: Run): StageSpec<{ report: string }> {
       const emb = metricsOf(ctx, b.embedding_metrics);
       const ebmFile = metricsOf(ctx, ebmRel);
       const search = metricsOf(ctx, b.search_results);
+      const aRel = run.paths.ebm("A").minif2f.results;
+      const searchA = metricsOf(ctx, aRel);
       const byPairs = sourceShares(stats, statsRel, "pair_fraction");
       const model: BaselineReportModel = {
         header: header(run, "v2 Iter 0 Baseline Report", inputs),
@@ -137,9 +139,9 @@ export function baselineReportStage(run: Run): StageSpec<{ report: string }> {
         ebm: metricCells(ebmFile, ebmRel, EBM_METRIC_KEYS),
         ebm_in_sample: Object.fromEntries(EBM_METRIC_KEYS.map((k) => [k, inSampleCell(ebmFile, ebmRel, k)])) as Record<(typeof EBM_METRIC_KEYS)[number], Cell>,
         ebm_split: detailsOf(ebmFile).split?.description ?? `the theorems of ${ebmRel}`,
-        search: { llm_only: searchCells(search, b.search_results, "llm_only"), llm_ebm: searchCells(search, b.search_results, "llm_ebm") },
+        search: { llm_only: searchCells(search, b.search_results, "llm_only"), llm_ebm: searchCells(searchA, aRel, "llm_ebm") },
         plots: PLOT_CAPTIONS.map(([k, title, caption]) => ({ title, svg_relpath: posix.relative(posix.dirname(md), b.plots[k]), caption })),
-        notes: [...demoNotes(run), ...metricNotes(emb, ebmFile)],
+        notes: [...demoNotes(run), ...pairedSearchNote(search, searchA, "LLM+EBM (config A) − LLM-only", run), ...searchNotes(search, searchA), ...metricNotes(emb, ebmFile)],
       };
       const text = renderBaselineMarkdown(model);
       ctx.writeText(md, text, { schema: "baseline_report" });
@@ -148,6 +150,33 @@ export function baselineReportStage(run: Run): StageSpec<{ report: string }> {
       return { report: md };
     },
   };
+}
+
+/** second − first on the same miniF2F theorems: paired bootstrap interval and exact McNemar. */
+function pairedSearchNote(first: MetricsFile, second: MetricsFile, label: string, run: Run): string[] {
+  const a = searchOutcomes(first);
+  const b = searchOutcomes(second);
+  const ka = a ? Object.values(a.proved)[0] : undefined;
+  const kb = b ? Object.values(b.proved)[0] : undefined;
+  if (!a || !b || !ka || !kb || a.theorems.length !== b.theorems.length || a.theorems.some((t, i) => t !== b.theorems[i])) return [];
+  const bs = run.config.recipes.ebm_metrics.recipe;
+  const ci = pairedDifferenceInterval(ka, kb, { samples: bs.bootstrap_samples, seed: bs.seed });
+  const m = mcnemarExact(ka, kb);
+  const d = (100 * (kb.filter(Boolean).length - ka.filter(Boolean).length)) / ka.length;
+  const sign = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(1)}`;
+  const iv = ci ? ` [${sign(100 * ci.interval[0])}, ${sign(100 * ci.interval[1])}]` : "";
+  return [`${label} on the same ${ka.length} theorems: ${sign(d)} pts${iv} (paired bootstrap over theorems); exact McNemar p = ${m.p_value < 1e-3 ? m.p_value.toExponential(1) : m.p_value.toFixed(3)} (${m.only_second} theorems proved only with the EBM, ${m.only_first} only without).`];
+}
+
+/** Where the miniF2F numbers come from (each search_results file says), and its errors if any. */
+function searchNotes(...files: MetricsFile[]): string[] {
+  return files.flatMap((f) => {
+    const d = (f.details ?? {}) as { provenance?: string; config?: string; statuses?: Record<string, number>; search?: { max_nodes?: number } };
+    if (!d.provenance) return [];
+    const st = d.statuses ?? {};
+    const errs = st["error"] ? ` ${st["error"]} theorem(s) ended in error and count as not proved.` : "";
+    return [`miniF2F ${d.config === "llm_ebm" ? "LLM+EBM" : "LLM-only"} (${d.search?.max_nodes ?? "?"} nodes): ${d.provenance}; statuses ${Object.entries(st).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(", ")}.${errs}`];
+  });
 }
 
 function rateCell(file: MetricsFile, rel: RunRel, config: "llm_only" | "llm_ebm"): Cell {
@@ -182,7 +211,8 @@ export function comparisonReportStage(run: Run): StageSpec<{ report: string; dec
   const overlay = runRel(`${p.analysis.plots_dir}/spectra_iter_0_vs_iter_1.svg`);
   const copyOf = (rel: RunRel) => runRel(`${p.analysis.plots_dir}/${posix.basename(rel)}`);
   const iter1Plots = COMPARISON_PLOTS.map(([k]) => a1.plots[k]);
-  const inputs = [a0.search_results, a1.search_results, a0.embedding_metrics, a1.embedding_metrics, ebmRel.A, ebmRel.B, ebmRel.C, p.analysis.abort_check, a0.spectrum_eigenvalues, a1.spectrum_eigenvalues, ...iter1Plots];
+  const mini = { A: p.ebm("A").minif2f.results, B: p.ebm("B").minif2f.results, C: p.ebm("C").minif2f.results } as const;
+  const inputs = [a0.search_results, a1.search_results, mini.A, mini.B, mini.C, a0.embedding_metrics, a1.embedding_metrics, ebmRel.A, ebmRel.B, ebmRel.C, p.analysis.abort_check, a0.spectrum_eigenvalues, a1.spectrum_eigenvalues, ...iter1Plots];
   const thresholds = run.config.recipes.decision.recipe;
   const bootstrap = { samples: run.config.recipes.ebm_metrics.recipe.bootstrap_samples, seed: run.config.recipes.ebm_metrics.recipe.seed };
   return {
@@ -200,6 +230,7 @@ export function comparisonReportStage(run: Run): StageSpec<{ report: string; dec
     run(ctx) {
       const s0 = metricsOf(ctx, a0.search_results);
       const s1 = metricsOf(ctx, a1.search_results);
+      const sm = { A: metricsOf(ctx, mini.A), B: metricsOf(ctx, mini.B), C: metricsOf(ctx, mini.C) };
       const abort = readJson<AbortCheck>(ctx.abs(p.analysis.abort_check));
       const e0 = metricsOf(ctx, a0.embedding_metrics);
       const e1 = metricsOf(ctx, a1.embedding_metrics);
@@ -229,24 +260,25 @@ export function comparisonReportStage(run: Run): StageSpec<{ report: string; dec
         if (bs["sibling_discrimination"] !== undefined) out.sibling_discrimination = bs["sibling_discrimination"];
         return out;
       };
+      // paired tests need the same theorems in the same order in every run compared
+      const outcomes = { llm_only_0: [s0, "llm_only"], A: [sm.A, "llm_ebm"], llm_only_1: [s1, "llm_only"], B: [sm.B, "llm_ebm"], C: [sm.C, "llm_ebm"] } as const;
       const o0 = searchOutcomes(s0);
-      const o1 = searchOutcomes(s1);
-      const sameTheorems = o0 && o1 && o0.theorems.length === o1.theorems.length && o0.theorems.every((t, i) => t === o1.theorems[i]);
       const proved: Partial<Record<SearchRunId, readonly boolean[]>> = {};
-      if (o0?.proved["llm_only"]) proved.llm_only_0 = o0.proved["llm_only"];
-      if (o0?.proved["llm_ebm"]) proved.A = o0.proved["llm_ebm"];
-      if (sameTheorems && o1?.proved["llm_only"]) proved.llm_only_1 = o1.proved["llm_only"];
-      if (sameTheorems && o1?.proved["llm_ebm"]) proved.C = o1.proved["llm_ebm"];
+      for (const [id, [f, key]] of Object.entries(outcomes) as [SearchRunId, readonly [MetricsFile, "llm_only" | "llm_ebm"]][]) {
+        const o = searchOutcomes(f);
+        const same = o0 && o && o.theorems.length === o0.theorems.length && o.theorems.every((t, i) => t === o0.theorems[i]);
+        if (same && o.proved[key]) proved[id] = o.proved[key]!;
+      }
       const embTables = (f: MetricsFile, rel: RunRel) => metricCells(f, rel, EMBEDDING_METRIC_KEYS);
       const model: ComparisonReportModel = {
         header: header(run, "v2 Iter 1 Comparison Report (A/B/C)", inputs),
         configs: {
-          A: configCells("A", rateCell(s0, a0.search_results, "llm_ebm")),
-          B: configCells("B", notRun(NOT_BUILT.config_b_search)),
-          C: configCells("C", rateCell(s1, a1.search_results, "llm_ebm")),
+          A: configCells("A", rateCell(sm.A, mini.A, "llm_ebm")),
+          B: configCells("B", rateCell(sm.B, mini.B, "llm_ebm")),
+          C: configCells("C", rateCell(sm.C, mini.C, "llm_ebm")),
         },
         paired: {
-          ...(o0 ? { minif2f: { theorems: o0.theorems, proved, source: `${a0.search_results}, ${a1.search_results}` } } : {}),
+          ...(o0 ? { minif2f: { theorems: o0.theorems, proved, source: [a0.search_results, mini.A, a1.search_results, mini.B, mini.C].join(", ") } } : {}),
           ebm: { A: detailsOf(ebm.A).per_theorem ?? [], B: detailsOf(ebm.B).per_theorem ?? [], C: detailsOf(ebm.C).per_theorem ?? [] },
           se: { A: se("A"), B: se("B"), C: se("C") },
           same_embeddings: [["B", "C"]],
@@ -265,7 +297,7 @@ export function comparisonReportStage(run: Run): StageSpec<{ report: string; dec
           { title: "Embedding variance spectra, iter_0 vs iter_1", svg_relpath: posix.relative(posix.dirname(md), overlay), caption: "Both iterations' covariance eigenvalues on one log axis." },
           ...COMPARISON_PLOTS.map(([k, title, caption]) => ({ title, svg_relpath: posix.relative(posix.dirname(md), copyOf(a1.plots[k])), caption })),
         ],
-        notes: [...demoNotes(run), ...metricNotes(e0, e1, ebm.A, ebm.B, ebm.C)],
+        notes: [...demoNotes(run), ...searchNotes(s0, sm.A, s1, sm.B, sm.C), ...metricNotes(e0, e1, ebm.A, ebm.B, ebm.C)],
       };
       ctx.writeText(overlay, spectraOverlay(readNpy(ctx.abs(a0.spectrum_eigenvalues)).data as Float64Array, readNpy(ctx.abs(a1.spectrum_eigenvalues)).data as Float64Array, isDemo(run.config)), { schema: "svg" });
       for (const rel of iter1Plots) {

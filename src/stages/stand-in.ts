@@ -1,10 +1,8 @@
 /**
- * Stand-ins, for the stages that cannot run for real where the run is:
- * - `standInStage`: the demo profile's copy of a GPU / Lean / download stage. Its outputs are taken
- *   from the seeded synthetic world (demo/world/<same path>) and every result says so and says what
- *   the real stage needs.
- * - `notBuiltStage`: a stage of the real profile whose implementation does not exist yet; it fails
- *   with a message naming what is missing, so a real run stops there and says why.
+ * Stand-ins of the demo profile for stages that need downloads or Lean (`standInStage`): their
+ * outputs are taken from the seeded synthetic world (demo/world/<same path>) and every result says
+ * so and says what the real stage needs. (GPU training stages write a stand-in summary instead:
+ * src/stages/sft.ts.)
  */
 import { copyFileAtomic } from "../artifacts/atomic-write.js";
 import type { OutputDecl, StageSpec } from "../artifacts/stage.js";
@@ -52,26 +50,4 @@ export function standInStage(d: StandInDecl): (run: Run) => StageSpec<StandInRes
       },
     };
   };
-}
-
-export interface NotBuiltDecl {
-  readonly name: string;
-  readonly description: string;
-  /** Exactly what is missing ("the best-first search engine (src/search) is not built yet"). */
-  readonly missing: string;
-  readonly outputs: (p: RunPaths) => readonly OutputDecl[];
-}
-
-export function notBuiltStage(d: NotBuiltDecl): (run: Run) => StageSpec<never> {
-  return (run) => ({
-    name: d.name,
-    description: `${d.description} — not built`,
-    params: { not_built: d.missing },
-    inputs: [],
-    code: { module: MODULE },
-    outputs: d.outputs(run.paths),
-    run() {
-      throw new NotAvailableError(`${d.name}: ${d.description}: ${d.missing}. Use PROFILE=demo to exercise the rest of the pipeline.`);
-    },
-  });
 }

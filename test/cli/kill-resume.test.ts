@@ -30,7 +30,7 @@ function visibleFiles(dir: string): string[] {
   return out;
 }
 
-test("SIGKILL at several moments, then resume: nothing lost, nothing corrupt, finished stages not redone", { timeout: 240_000 }, async () => {
+test("SIGKILL at several moments, then resume: nothing lost, nothing corrupt, finished stages not redone", { timeout: 480_000 }, async () => {
   const { dir, cleanup } = tmpDir();
   try {
     const env = { ...process.env, RUN: "killme", PROFILE: "demo", RUNS_DIR: join(dir, "runs"), REPORTS_DIR: join(dir, "reports") };

@@ -5,8 +5,12 @@ import { normalizeRunConfig, runConfigInputFromEnv } from "../../src/config/run-
 
 test("the profiles' recipes: the plan's in the real profile, the demo's short schedule in the demo", () => {
   assert.equal(normalizeRunConfig({ profile: "real", run_id: "r" }).recipes, PLAN_RECIPES);
-  assert.equal(normalizeRunConfig({}).recipes, DEMO_RECIPES);
-  assert.deepEqual([PLAN_RECIPES.ebm_train.recipe.lr, DEMO_RECIPES.ebm_train.recipe.lr], [3e-5, 1e-3]);
+  // the demo's recipes, with its pool cut to the demo scale's n_search_theorems
+  const demo = normalizeRunConfig({}).recipes;
+  assert.deepEqual({ ...demo, contrastive_pool: DEMO_RECIPES.contrastive_pool }, DEMO_RECIPES);
+  assert.equal(demo.contrastive_pool.recipe.max_theorems, normalizeRunConfig({}).demo.n_search_theorems);
+  assert.equal(normalizeRunConfig({ n_search_theorems: 40, recipe: "contrastive_pool.max_theorems=7" }).recipes.contrastive_pool.recipe.max_theorems, 7, "an explicit override wins");
+  assert.deepEqual([PLAN_RECIPES.ebm_train.recipe.lr, DEMO_RECIPES.ebm_train.recipe.lr], [3e-5, 3e-3]);
   assert.ok(Object.isFrozen(PLAN_RECIPES.ebm_train.recipe.hidden_dims));
 });
 
@@ -19,7 +23,7 @@ test("overrides reach recipe values and run controls, nested keys included; the 
   assert.equal(c.recipes.trace.controls.mem_cap_mb, 4096);
   assert.deepEqual(c.recipe_overrides.length, 5);
   assert.ok(Object.isFrozen(c.recipes.ebm_train.recipe));
-  assert.equal(DEMO_RECIPES.ebm_train.recipe.lr, 1e-3, "the base recipes are not modified");
+  assert.equal(DEMO_RECIPES.ebm_train.recipe.lr, 3e-3, "the base recipes are not modified");
   // a list of entries (CLI --set, several notebook strings) works the same
   assert.equal(normalizeRunConfig({ recipe: ["plots.max_points=10", "plots.seed=3"] }).recipes.plots.recipe.seed, 3);
 });
@@ -28,7 +32,7 @@ test("unknown groups and keys, and values of the wrong type, are errors naming t
   assert.throws(() => resolveRecipes("demo", parseOverrides("ebm_trian.lr=1", "t")), /unknown recipe group 'ebm_trian' in 'ebm_trian.lr=1' \(groups: split_format, .*ebm_train/);
   assert.throws(() => resolveRecipes("demo", parseOverrides("ebm_train.learning_rate=1", "t")), /unknown key 'learning_rate' in recipe group 'ebm_train' .*known: epochs, batch_size, lr/);
   assert.throws(() => resolveRecipes("demo", parseOverrides("split_format.split.fraction=0.1", "t")), /unknown key 'fraction' in 'split_format.split.fraction=0.1' \(known: val_fraction, salt\)/);
-  assert.throws(() => resolveRecipes("demo", parseOverrides("ebm_train.lr=fast", "t")), /'ebm_train.lr=fast': expected number like the default 0.001, got string/);
+  assert.throws(() => resolveRecipes("demo", parseOverrides("ebm_train.lr=fast", "t")), /'ebm_train.lr=fast': expected number like the default 0.003, got string/);
   assert.throws(() => parseOverrides("lr", "notebook"), /notebook: 'lr' is not group.key=value/);
 });
 

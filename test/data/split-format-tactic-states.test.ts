@@ -28,7 +28,7 @@ test("pairs from the published search traces: every file, proof paths, repeats a
 test("split by theorem 95/5, [GOAL]…[PROOFSTEP]… records, contrastive pool and stats", () => {
   const r = readSearchTracePairs(TS);
   const p = buildDataProducts(r.pairs, DEFAULT_SPLIT, 3);
-  assert.deepEqual(p.stats.values, { sft_pairs_train: 573, sft_pairs_val: 26, theorems_train: 107, theorems_val: 6, contrastive_theorems: 37 });
+  assert.deepEqual(p.stats.values, { sft_pairs_train: 573, sft_pairs_val: 26, theorems_train: 107, theorems_val: 6, contrastive_theorems: 37, benchmark_pairs_excluded: 0, benchmark_theorems_excluded: 0 });
   assert.deepEqual(p.stats.details.proof_length_histogram, { "1": 47, "2": 29, "3": 23, "4": 10, "5": 3, "6": 1 });
   assert.deepEqual(p.stats.details.sources["minif2f"], { theorems: 113, pairs: 599, theorem_fraction: 1, pair_fraction: 1, contrastive: 37 });
   // no theorem on both sides
@@ -40,6 +40,14 @@ test("split by theorem 95/5, [GOAL]…[PROOFSTEP]… records, contrastive pool a
     assert.ok(rec.prompt.startsWith(GOAL_TOKEN) && rec.prompt.endsWith(PROOFSTEP_TOKEN) && rec.completion.length > 0);
   }
   assert.ok(p.contrastive.every((c) => c.max_depth >= 3));
+  // the evaluated benchmark's theorems never become SFT data or pool theorems
+  const held = new Set(["mathd_algebra_478", ...p.contrastive.slice(0, 3).map((c) => c.theorem_name)]);
+  const b = buildDataProducts(r.pairs, DEFAULT_SPLIT, 3, held);
+  const nHeld = r.pairs.theorem_name.filter((n) => held.has(n)).length;
+  assert.equal(b.stats.values.benchmark_theorems_excluded, 4);
+  assert.equal(b.stats.values.benchmark_pairs_excluded, nHeld);
+  assert.equal(b.sft_train.length + b.sft_val.length, 599 - nHeld);
+  assert.ok([...b.sft_train, ...b.sft_val].every((x) => !held.has(x.theorem_name)) && b.contrastive.every((c) => !held.has(c.theorem_name)));
   // deterministic: the same split twice
   assert.deepEqual(buildDataProducts(r.pairs, DEFAULT_SPLIT, 3).sft_val.map((x) => x.theorem_name), p.sft_val.map((x) => x.theorem_name));
 });

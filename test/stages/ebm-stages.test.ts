@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { readJson } from "../../src/artifacts/json-file.js";
+import { readTable } from "../../src/artifacts/arrow-table.js";
+import { TRAJECTORIES } from "../../src/artifacts/schemas.js";
 import { readNpy } from "../../src/artifacts/npy.js";
 import { runStage } from "../../src/artifacts/stage.js";
 import { ebmCommand } from "../../src/cli/ebm-command.js";
@@ -13,8 +14,13 @@ import { join } from "node:path";
 import { openRun } from "../../src/artifacts/run.js";
 import { tmpDir } from "../helpers/tmp-run.js";
 
-/** A smaller world than the default (160 searched theorems) keeps this test well under 30 s. */
-const SMALL = { n_theorems: 150, n_search_theorems: 60, dim: 32, n_minif2f: 20 };
+/**
+ * A smaller world than the default (160 searched theorems) keeps this test under 30 s; a stronger
+ * proof-path signal (300 %) lets a head learn from its ~40 anchors, and holding out 40 % of the
+ * theorems gives validation groups.
+ */
+const SMALL = { n_theorems: 240, n_search_theorems: 100, dim: 64, n_minif2f: 20, label_signal_pct: 300 };
+const RECIPE = "contrastive_plan.val_fraction=0.4";
 
 const skip = !process.env["PYTHON"] && "PYTHON not set";
 
@@ -22,15 +28,15 @@ test("demo: plan → train (real head on CPU) → energies for every row; re-run
   const { dir, cleanup } = tmpDir();
   try {
     // the demo recipe, shortened to keep the test fast (an override, as a notebook or --set gives it)
-    const run = openRun({ run_id: "ebm", profile: "demo", runs_dir: join(dir, "runs"), reports_dir: join(dir, "reports"), ...SMALL, recipe: "ebm_train.epochs=4" });
+    const run = openRun({ run_id: "ebm", profile: "demo", runs_dir: join(dir, "runs"), reports_dir: join(dir, "reports"), ...SMALL, recipe: RECIPE });
     const q = { quiet: true };
-    for (const name of ["demo/world", "iter_0/search", "iter_0/embed"] as const) await runStage(run, stageSpec(run, name)!, q);
+    for (const name of ["demo/world", "data/ingest", "data/trace", "data/split-format", "data/pool", "iter_0/search", "iter_0/embed"] as const) await runStage(run, stageSpec(run, name)!, q);
     const plan = await runStage(run, contrastivePlanStage(run, "A"), q);
-    assert.ok(plan.result.train.anchors > 50 && plan.result.val.rank1_groups > 10, JSON.stringify(plan.result));
-    assert.equal(run.config.recipes.ebm_train.recipe.epochs, 4);
+    assert.ok(plan.result.train.anchors > 20 && plan.result.val.rank1_groups >= 5, JSON.stringify(plan.result));
+    assert.equal(run.config.recipes.contrastive_plan.recipe.val_fraction, 0.4);
     const trained = await runStage(run, trainEbmStage(run, "A"), q);
     const r = trained.result;
-    assert.equal(r.steps, 4 * Math.ceil(plan.result.train.anchors / DEMO_RECIPES.ebm_train.recipe.batch_size));
+    assert.equal(r.steps, DEMO_RECIPES.ebm_train.recipe.epochs * Math.ceil(plan.result.train.anchors / DEMO_RECIPES.ebm_train.recipe.batch_size));
     assert.ok(r.val_rank1 !== null && r.val_rank1_chance !== null && r.val_rank1 > r.val_rank1_chance + 0.2, `val rank-1 ${r.val_rank1} vs chance ${r.val_rank1_chance}`);
     const e = run.paths.ebm("A");
     const events = readFileSync(run.paths.abs(e.training_events), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { event: string; name?: string });
@@ -39,7 +45,8 @@ test("demo: plan → train (real head on CPU) → energies for every row; re-run
 
     const scored = await runStage(run, scoreEnergiesStage(run, "A"), q);
     const energies = readNpy(run.paths.abs(e.energies)).data as Float32Array;
-    const planted = readJson<{ iter_0: { n_rows: number; n_terminal: number } }>(run.paths.abs(run.paths.demo.planted)).iter_0;
+    const traj = readTable(run.paths.abs(run.paths.iter_0.search_trajectories), TRAJECTORIES).columns;
+    const planted = { n_rows: traj.theorem_name.length, n_terminal: Array.from(traj.is_proof_complete).filter(Boolean).length };
     assert.equal(energies.length, planted.n_rows);
     assert.equal(scored.result.n_terminal, planted.n_terminal);
     let zeros = 0;
@@ -67,12 +74,12 @@ test("demo: plan → train (real head on CPU) → energies for every row; re-run
     const again = await runStage(run, trainEbmStage(run, "A"), q);
     assert.equal(again.status, "cached");
     // a longer job timeout is a run control: the head is not retrained
-    const patient = openRun({ run_id: "ebm", profile: "demo", runs_dir: join(dir, "runs"), reports_dir: join(dir, "reports"), ...SMALL, recipe: "ebm_train.epochs=4; ebm_train.timeout_s=7200; ebm_train.threads=2" });
+    const patient = openRun({ run_id: "ebm", profile: "demo", runs_dir: join(dir, "runs"), reports_dir: join(dir, "reports"), ...SMALL, recipe: `${RECIPE}; ebm_train.timeout_s=7200; ebm_train.threads=2` });
     assert.equal((await runStage(patient, trainEbmStage(patient, "A"), q)).status, "cached");
     // a recipe value is keyed: the stage is stale and says which key
-    const faster = openRun({ run_id: "ebm", profile: "demo", runs_dir: join(dir, "runs"), reports_dir: join(dir, "reports"), ...SMALL, recipe: "ebm_train.epochs=4; ebm_train.lr=0.01" });
+    const faster = openRun({ run_id: "ebm", profile: "demo", runs_dir: join(dir, "runs"), reports_dir: join(dir, "reports"), ...SMALL, recipe: `${RECIPE}; ebm_train.lr=0.01` });
     const { stageStatus } = await import("../../src/artifacts/stage.js");
-    assert.deepEqual(stageStatus(faster, trainEbmStage(faster, "A")).reasons, ["params changed: lr 0.001 → 0.01"]);
+    assert.deepEqual(stageStatus(faster, trainEbmStage(faster, "A")).reasons, ["params changed: lr 0.003 → 0.01"]);
   } finally {
     cleanup();
   }

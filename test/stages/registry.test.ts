@@ -49,7 +49,7 @@ test("the repository's notebooks run exactly their registry stages; a missing or
   }
   const nb = JSON.parse(readFileSync(join(repoRoot(), "notebooks", "01_sft_search.ipynb"), "utf8")) as { cells: Array<{ cell_type: string; source: string }> };
   const without = { ...nb, cells: nb.cells.filter((c) => !c.source.includes('"iter_0/trajectory-stats"')) };
-  assert.match(checkNotebook("01_sft_search.ipynb", without as never).map((v) => v.rule).join("\n"), /must run its registry stages in order: iter_0\/search, iter_0\/trajectory-stats, iter_0\/minif2f \(runs: iter_0\/search, iter_0\/minif2f\); 'npx burnqed nb-sync' adds missing cells/);
+  assert.match(checkNotebook("01_sft_search.ipynb", without as never).map((v) => v.rule).join("\n"), /must run its registry stages in order: iter_0\/sft-seed, iter_0\/sft, iter_0\/merge, iter_0\/search, iter_0\/trajectory-stats, iter_0\/minif2f \(runs: iter_0\/sft-seed, iter_0\/sft, iter_0\/merge, iter_0\/search, iter_0\/minif2f\); 'npx burnqed nb-sync' adds missing cells/);
   const extra = { ...nb, cells: [...nb.cells, { cell_type: "code", source: 'lab.show(run, await lab.stage(run, "iter_9/nothing"));', metadata: {}, outputs: [] }] };
   assert.match(checkNotebook("01_sft_search.ipynb", extra as never).map((v) => v.rule).join("\n"), /runs 'iter_9\/nothing', which is not a registry stage/);
 });
@@ -67,4 +67,12 @@ test("nb-sync puts a missing stage's cell after the previous stage's cell, and n
   assert.equal(cells.length, without.cells.length + 2);
   assert.deepEqual(checkNotebook("01_sft_search.ipynb", synced as never), []);
   assert.deepEqual(syncNotebook("01_sft_search", nb).result.added, [], "an up-to-date notebook is left alone");
+  // a missing first stage goes before the next stage's cell and its heading
+  const first = nb.cells.findIndex((c) => c.source.includes('"iter_0/sft-seed"'));
+  const noFirst = { ...nb, cells: nb.cells.filter((_, i) => i !== first) };
+  const s2 = syncNotebook("01_sft_search", noFirst).nb.cells as Array<{ cell_type: string; source: string }>;
+  const sft = s2.findIndex((c) => c.source.includes('"iter_0/sft"'));
+  assert.equal(s2[sft - 2]!.source, 'lab.show(run, await lab.stage(run, "iter_0/sft-seed"));');
+  assert.equal(s2[sft - 1]!.cell_type, "markdown", "the next stage keeps its heading");
+  assert.deepEqual(checkNotebook("01_sft_search.ipynb", s2.length ? ({ ...noFirst, cells: s2 } as never) : (noFirst as never)), []);
 });

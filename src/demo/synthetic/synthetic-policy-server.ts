@@ -6,6 +6,7 @@
  * - GET  /v1/models       → { object: "list", data: [{ id, object: "model", … }] }, one per policy;
  * - POST /v1/completions  → syntheticCompletions (the request's `model` picks the policy);
  * - POST /v1/embeddings   → { object: "list", data: [{ object: "embedding", index, embedding }], model, usage };
+ * - GET  /health          → { status, models, embed_recipe } (the recipe the encoder stands for, as burnqed.serve reports its own);
  * - an unknown model is vLLM's 404 body, a malformed request a 400 with an OpenAI error body.
  *
  * The answers are pure functions of (seed, request); this file is only the HTTP shell. In-process
@@ -15,7 +16,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { CompletionsRequestError, syntheticCompletions, type SyntheticCompletionsRequest } from "./synthetic-completions.js";
-import { DEFAULT_EMBEDDING_DIM, plantedDirection, syntheticEmbedding } from "./synthetic-embeddings.js";
+import { DEFAULT_EMBEDDING_DIM, embeddedState, plantedDirection, syntheticEmbedding } from "./synthetic-embeddings.js";
 import { normalizePolicyParams, type SyntheticPolicyParams } from "./synthetic-policy-params.js";
 import type { SyntheticProofWorld } from "./synthetic-proof-world.js";
 import { toyTokens } from "./toy-tokens.js";
@@ -28,6 +29,23 @@ export interface SyntheticServerConfig {
   readonly embedding_dim: number;
   /** 0: any free port. */
   readonly port: number;
+  /**
+   * The embedding recipe this encoder stands for, reported at GET /health as burnqed.serve
+   * reports its own, so the search's scorer can check it against the run's; null: none reported.
+   */
+  readonly embed_recipe: Readonly<Record<string, unknown>> | null;
+  /**
+   * Scenario knob: the planted shift of proof-path states of these theorems is multiplied by
+   * `scale` (the demo's heldout_signal_pct: the energy head's held-out theorems carry less or no
+   * signal, so a head can only fit its training theorems). Null: no damping.
+   */
+  readonly damp: { readonly theorems: readonly string[]; readonly scale: number } | null;
+  /**
+   * Every embedding is multiplied by this (default 1: norm ≈ 1). A model's final normed hidden
+   * states have coordinates of order 1, norm ≈ √dim; the demo serves that scale, which the energy
+   * head's initialisation and learning rate are made for.
+   */
+  readonly embedding_scale: number;
 }
 
 export interface SyntheticServerStats {
@@ -46,7 +64,7 @@ export interface SyntheticPolicyServer {
   close(): Promise<void>;
 }
 
-const CONFIG_KEYS = ["policies", "seed", "embedding_dim", "port"];
+const CONFIG_KEYS = ["policies", "seed", "embedding_dim", "port", "embed_recipe", "damp", "embedding_scale"];
 
 export function normalizeSyntheticServerConfig(raw: unknown): SyntheticServerConfig {
   const where = "synthetic policy server";
@@ -66,7 +84,26 @@ export function normalizeSyntheticServerConfig(raw: unknown): SyntheticServerCon
     if (typeof v !== "number" || !Number.isInteger(v) || v < lo || v > hi) throw new Error(`${where}: '${k}' must be an integer in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
     return v;
   };
-  return Object.freeze({ policies: Object.freeze(policies), seed: int("seed", null, 0, 0xffffffff), embedding_dim: int("embedding_dim", DEFAULT_EMBEDDING_DIM, 2, 8192)!, port: int("port", 0, 0, 65535)! });
+  const recipe = o["embed_recipe"] ?? null;
+  if (recipe !== null && (typeof recipe !== "object" || Array.isArray(recipe))) throw new Error(`${where}: 'embed_recipe' must be an object or null, got ${JSON.stringify(recipe)?.slice(0, 100)}`);
+  const damp = o["damp"] ?? null;
+  if (damp !== null) {
+    const d = damp as { theorems?: unknown; scale?: unknown };
+    if (typeof damp !== "object" || !Array.isArray(d.theorems) || !d.theorems.every((t) => typeof t === "string") || typeof d.scale !== "number" || !(d.scale >= 0 && d.scale <= 1)) {
+      throw new Error(`${where}: 'damp' must be { theorems: [names], scale: number in [0, 1] } or null, got ${JSON.stringify(damp)?.slice(0, 100)}`);
+    }
+  }
+  const embedding_scale = o["embedding_scale"] ?? 1;
+  if (typeof embedding_scale !== "number" || !(embedding_scale > 0) || !Number.isFinite(embedding_scale)) throw new Error(`${where}: 'embedding_scale' must be a positive number, got ${JSON.stringify(embedding_scale)}`);
+  return Object.freeze({
+    embedding_scale,
+    policies: Object.freeze(policies),
+    seed: int("seed", null, 0, 0xffffffff),
+    embedding_dim: int("embedding_dim", DEFAULT_EMBEDDING_DIM, 2, 8192)!,
+    port: int("port", 0, 0, 65535)!,
+    embed_recipe: recipe === null ? null : Object.freeze({ ...(recipe as Record<string, unknown>) }),
+    damp: damp === null ? null : Object.freeze({ theorems: Object.freeze([...(damp as { theorems: string[] }).theorems]), scale: (damp as { scale: number }).scale }),
+  });
 }
 
 type Answer = { readonly status: number; readonly body: unknown };
@@ -78,6 +115,7 @@ class Router {
   readonly counts = { completions: 0, embeddings: 0, models: 0, rejected: 0 };
   readonly #seed: number;
   readonly #direction: Float64Array;
+  readonly #damped: ReadonlySet<string> | null;
 
   constructor(
     private readonly world: SyntheticProofWorld,
@@ -85,6 +123,7 @@ class Router {
   ) {
     this.#seed = config.seed ?? world.spec.seed;
     this.#direction = plantedDirection(this.#seed, config.embedding_dim);
+    this.#damped = config.damp ? new Set(config.damp.theorems) : null;
   }
 
   answer(method: string, path: string, raw: string): Answer {
@@ -94,6 +133,9 @@ class Router {
   }
 
   #route(method: string, path: string, raw: string): Answer {
+    if (method === "GET" && path === "/health") {
+      return { status: 200, body: { status: "ok", models: this.config.policies.map((p) => p.model), embed_recipe: this.config.embed_recipe } };
+    }
     if (method === "GET" && path === "/v1/models") {
       this.counts.models++;
       const data = this.config.policies.map((p) => ({ id: p.model, object: "model", created: 1767225600, owned_by: "burnqed-synthetic", root: p.model, parent: null, max_model_len: 4096 }));
@@ -145,7 +187,13 @@ class Router {
     if (!Array.isArray(input) || input.length === 0 || !input.every((s) => typeof s === "string")) throw new CompletionsRequestError("input must be a string or a non-empty list of strings");
     if (b["encoding_format"] !== undefined && b["encoding_format"] !== "float") throw new CompletionsRequestError(`only encoding_format "float" is served, got ${JSON.stringify(b["encoding_format"])}`);
     const enc = { seed: this.#seed, model: policy.model, dim: this.config.embedding_dim, embed_shift: policy.embed_shift };
-    const data = (input as string[]).map((s, index) => ({ object: "embedding", index, embedding: syntheticEmbedding(this.world, enc, s, this.#direction) }));
+    const damped = this.#damped;
+    const data = (input as string[]).map((s, index) => {
+      const scale = damped && this.world.proofPositions(embeddedState(s)).some((p) => damped.has(p.theorem)) ? this.config.damp!.scale : 1;
+      const v = syntheticEmbedding(this.world, scale === 1 ? enc : { ...enc, embed_shift: enc.embed_shift * scale }, s, this.#direction);
+      const k = this.config.embedding_scale;
+      return { object: "embedding", index, embedding: k === 1 ? v : v.map((x) => Math.fround(x * k)) };
+    });
     const prompt_tokens = (input as string[]).reduce((n, s) => n + toyTokens(s).length, 0);
     this.counts.embeddings++;
     return { status: 200, body: { object: "list", data, model: policy.model, usage: { prompt_tokens, total_tokens: prompt_tokens } } };
