@@ -24,6 +24,7 @@ memory; and the ratios. One JSON line on stdout, the same object in --out.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import os
@@ -37,9 +38,10 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(ROOT, "python")]
 
-from burnqed.sft import DEFAULT_PAD_MULTIPLE, FLEX_PAD_MULTIPLE, PLAN_LORA_TARGETS, Dist, StepContext, completion_ce_sum, enable_flex, pad_batch, train_step  # noqa: E402
+from burnqed.sft import bridge_float32_modules, DEFAULT_PAD_MULTIPLE, FLEX_PAD_MULTIPLE, PLAN_LORA_TARGETS, Dist, StepContext, completion_ce_sum, enable_flex, pad_batch, train_step  # noqa: E402
 from burnqed.sft_data import IGNORE_INDEX, SftExample  # noqa: E402
 from burnqed.sft_packing import collate_packed, plan_steps  # noqa: E402
+from burnqed.sft_special_tokens import lora_token_kwargs  # noqa: E402
 
 DEEPSEEK_PROVER_V15 = dict(hidden_size=4096, num_hidden_layers=30, intermediate_size=11008, num_attention_heads=32, num_key_value_heads=32, vocab_size=102400, max_position_embeddings=4096, rms_norm_eps=1e-6, tie_word_embeddings=False)
 LENGTH_QUANTILES = {0.50: 199, 0.95: 539, 0.99: 831}  # SFT example tokens (the plan's data, measured upstream)
@@ -75,7 +77,11 @@ def synthetic_examples(lengths: np.ndarray, completions: np.ndarray, vocab: int,
     return out
 
 
-def build_model(shape: dict[str, Any], attn: str, device: torch.device) -> tuple[Any, list[tuple[str, torch.nn.Parameter]]]:
+def build_model(shape: dict[str, Any], attn: str, device: torch.device, token_mode: str = "trainable_token_rows") -> tuple[Any, list[tuple[str, torch.nn.Parameter]]]:
+    """The 7B shape with the plan's LoRA and the two markers trainable as the job makes them
+    (ids in the last two of the embedding's padded rows, as DeepSeek's 100k vocabulary in 102,400
+    rows places them): only those rows (trainable_token_rows) or the whole embed_tokens and lm_head
+    (modules_to_save, the plan's Gotcha 14)."""
     from peft import LoraConfig, get_peft_model
     from transformers import LlamaConfig, LlamaForCausalLM
 
@@ -85,10 +91,14 @@ def build_model(shape: dict[str, Any], attn: str, device: torch.device) -> tuple
         base = LlamaForCausalLM._from_config(LlamaConfig(**shape), attn_implementation=attn)
     torch.set_default_dtype(torch.float32)
     base.config.use_cache = False
-    model = get_peft_model(base, LoraConfig(r=32, lora_alpha=64, lora_dropout=0.05, target_modules=list(PLAN_LORA_TARGETS), bias="none", task_type="CAUSAL_LM"))
+    new_ids = [shape["vocab_size"] - 2, shape["vocab_size"] - 1]
+    token_kwargs = lora_token_kwargs(token_mode, new_ids, tied=bool(shape.get("tie_word_embeddings", False)))
+    model = get_peft_model(base, LoraConfig(r=32, lora_alpha=64, lora_dropout=0.05, target_modules=list(PLAN_LORA_TARGETS), bias="none", task_type="CAUSAL_LM", **token_kwargs))
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     for _, p in named:
         p.data = p.data.float()
+    if token_mode == "modules_to_save":
+        bridge_float32_modules(model, torch.bfloat16)  # what burnqed.sft does in that mode
     model.train()
     return model, named
 
@@ -198,6 +208,8 @@ def main() -> None:
     ap.add_argument("--measure-s", type=float, default=60.0, help="timed seconds per mode (after warm-up)")
     ap.add_argument("--modes", default=",".join(MODES))
     ap.add_argument("--n-examples", type=int, default=16 * 400)
+    ap.add_argument("--gradient-checkpointing", action="store_true", help="also run the best mode with activation checkpointing (what fits a 40 GB card)")
+    ap.add_argument("--compare-token-modes", action="store_true", help="also run the best mode with modules_to_save (the plan's embed_tokens + lm_head) instead of trainable token rows")
     ap.add_argument("--smoke", action="store_true", help="a 2-layer 64-wide model for 2 s per mode: checks the bench runs (CPU allowed, flex needs CUDA)")
     args = ap.parse_args()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -226,18 +238,40 @@ def main() -> None:
     for mode in modes:
         runs[mode] = run_mode(mode, model, named, examples, steps, measure_s, vocab, device)
         print(f"bench/sft-gpu: {mode}: {runs[mode]['real_tokens_per_s']:.0f} real tok/s, {runs[mode]['s_per_step']:.3f} s/step, peak {runs[mode]['peak_mem_gib']} GiB", file=sys.stderr)
+    best = "flex" if "flex" in runs else "packed" if "packed" in runs else None
+    if best and args.gradient_checkpointing:
+        # the same best mode with activation checkpointing: what fits the plan's 40 GB card
+        model.get_base_model().gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        r = run_mode(best, model, named, examples, steps, measure_s, vocab, device)
+        model.get_base_model().gradient_checkpointing_disable()
+        runs[f"{best}_gradient_checkpointing"] = {**r, "gradient_checkpointing": True}
+        print(f"bench/sft-gpu: {best} + gradient checkpointing: {r['real_tokens_per_s']:.0f} real tok/s, peak {r['peak_mem_gib']} GiB", file=sys.stderr)
+    token_modes = {"trainable_token_rows": {"trainable_parameters": sum(p.numel() for _, p in named)}}
+    if best and args.compare_token_modes:
+        del model, named
+        gc.collect()
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
+        model, named = build_model(shape, "sdpa", device, token_mode="modules_to_save")
+        r = run_mode(best, model, named, examples, steps, measure_s, vocab, device)
+        runs[f"{best}_modules_to_save"] = {**r, "special_tokens_mode": "modules_to_save"}
+        token_modes["modules_to_save"] = {"trainable_parameters": sum(p.numel() for _, p in named)}
+        print(f"bench/sft-gpu: {best} with modules_to_save: {r['real_tokens_per_s']:.0f} real tok/s, peak {r['peak_mem_gib']} GiB, {token_modes['modules_to_save']['trainable_parameters']:,} trainable", file=sys.stderr)
     ratios = {f"{a}_over_{b}": runs[a]["real_tokens_per_s"] / runs[b]["real_tokens_per_s"] for a, b in (("packed", "plan"), ("flex", "plan"), ("flex", "packed")) if a in runs and b in runs}
+    for k in list(runs):
+        if k.endswith("_modules_to_save") or k.endswith("_gradient_checkpointing"):
+            ratios[f"{k}_over_{best}"] = runs[k]["real_tokens_per_s"] / runs[best]["real_tokens_per_s"]
     import peft
     import transformers
 
     mu, sigma = lognormal_fit(LENGTH_QUANTILES)
     result = {
         "bench": "sft-gpu",
-        "model": f"random-init LlamaForCausalLM, {'SMOKE shape' if args.smoke else 'DeepSeek-Prover-V1.5 shape'}, bfloat16; PEFT LoRA r32 alpha 64 dropout 0.05 on q/k/v/o/gate/up/down (float32 adapter)",
+        "model": f"random-init LlamaForCausalLM, {'SMOKE shape' if args.smoke else 'DeepSeek-Prover-V1.5 shape'}, bfloat16; PEFT LoRA r32 alpha 64 dropout 0.05 on q/k/v/o/gate/up/down (float32 adapter); [GOAL]/[PROOFSTEP] rows trainable (trainable_token_rows unless a run says modules_to_save)",
         "shape": shape,
         "gpu": torch.cuda.get_device_name() if device.type == "cuda" else "cpu",
         "versions": {"torch": torch.__version__, "transformers": transformers.__version__, "peft": peft.__version__},
-        "trainable_parameters": sum(p.numel() for _, p in named),
+        "trainable_parameters": token_modes,
         "length_mix": {"lognormal_mu": mu, "lognormal_sigma": sigma, "p50": float(np.percentile(lengths, 50)), "p95": float(np.percentile(lengths, 95)), "p99": float(np.percentile(lengths, 99)),
                        "mean": float(lengths.mean()), "completion_mean": float(completions.mean()), "examples": int(len(lengths))},
         "examples_per_step": 16,

@@ -733,9 +733,30 @@ def build_model(cfg: SftConfig, attention: str, device: torch.device) -> BuiltMo
     named = [(n, p) for n, p in peft_model.named_parameters() if p.requires_grad]
     for _, p in named:  # float32 master weights: a 3e-5 update is below bfloat16's resolution
         p.data = p.data.float()
+    if cfg.special_tokens_mode == "modules_to_save":
+        bridge_float32_modules(peft_model, torch_dtype_of(cfg.dtype))
     peft_model.to(device)
     named = [(n, p) for n, p in peft_model.named_parameters() if p.requires_grad]
     return BuiltModel(peft_model, tokenizer, special, named, forward_accepts(peft_model, "logits_to_keep"))
+
+
+def torch_dtype_of(name: str) -> torch.dtype:
+    return {"bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}[name]
+
+
+def bridge_float32_modules(model: Any, compute_dtype: torch.dtype) -> None:
+    """modules_to_save trains whole embed_tokens / lm_head copies, kept in float32 like every
+    trained weight; the rest of the model computes in ``compute_dtype``. The input embedding's
+    output goes back to ``compute_dtype`` and the output layer takes float32 input (its logits are
+    float32: the CE is computed in float32 anyway). Without this a bfloat16 model fails in lm_head
+    ("expected m1 and m2 to have the same dtype")."""
+    if compute_dtype == torch.float32:
+        return
+    emb, out = model.get_input_embeddings(), model.get_output_embeddings()
+    if emb is not None:
+        emb.register_forward_hook(lambda _m, _args, y: y.to(compute_dtype) if torch.is_tensor(y) and y.is_floating_point() else y)
+    if out is not None:
+        out.register_forward_pre_hook(lambda _m, args: tuple(a.float() if torch.is_tensor(a) and a.is_floating_point() else a for a in args))
 
 
 def load_examples(cfg: SftConfig, tokenizer: Any) -> tuple[list[SftExample], list[SftExample], dict[str, Any]]:

@@ -469,6 +469,17 @@ class TinyLlamaSftTest(unittest.TestCase):
             self.assertTrue(all(v > 0 for _, v in log.metric("peak_mem_mb")))
             self.assertLess(summary["val_loss"], log.metric("val_loss")[0][1])
 
+    def test_modules_to_save_in_bfloat16_runs_and_trains_whole_matrices(self) -> None:
+        # the plan's Gotcha 14 mode: float32 copies of embed_tokens / lm_head under a bfloat16 model
+        with tempfile.TemporaryDirectory() as root:
+            summary, log = run_main(llm_config(root, self.base, dtype="bfloat16", epochs=1, special_tokens_mode="modules_to_save"), root)
+            assert summary is not None
+            self.assertEqual(summary["special_tokens_mode"], "modules_to_save")
+            self.assertTrue(all(math.isfinite(v) for _, v in log.metric("loss")))
+            lora = sum(8 * (64 + out) for out in (64, 64, 64, 64, 128, 128)) * 2 + 8 * (128 + 64) * 2
+            rows = summary["special_tokens"]["embedding_rows_after"]
+            self.assertEqual(summary["trainable_parameters"], lora + 2 * rows * 64)  # both whole matrices
+
     def test_special_token_rows_are_trained(self) -> None:
         cfg, built, examples = self.built("block_mask")
         ctx = ctx_for("block_mask", dtype=torch.float32, device=torch.device(llm_device()), pad_id=1, max_tokens_per_row=1024)
