@@ -5,9 +5,38 @@ on a machine without it. Works with transformers 4.4x (``torch_dtype=``) and 5.x
 """
 from __future__ import annotations
 
+import hashlib
+import os
+import re
 from typing import Any, Optional
 
 DTYPES = ("bfloat16", "float16", "float32")
+
+
+_SMALL = re.compile(r"\.(json|model|txt|py)$")
+_WEIGHTS = re.compile(r"\.(safetensors|bin|pt)$")
+
+
+def model_identity(path: str) -> str:
+    """What a resumable checkpoint must share with the model it was trained from: the small files'
+    contents (config, tokenizer, weight index) and each weight file's name, size and mtime — a
+    model rewritten in place with the same shape (a new merge, a re-download) has new mtimes.
+    Hashing the weights themselves would cost minutes on 14 GB. A name that is not a local folder
+    (a Hugging Face id) is its own identity."""
+    if not os.path.isdir(path):
+        return f"name:{path}"
+    h = hashlib.sha256()
+    for name in sorted(os.listdir(path)):
+        p = os.path.join(path, name)
+        if not os.path.isfile(p):
+            continue
+        if _SMALL.search(name):
+            with open(p, "rb") as f:
+                h.update(name.encode() + b"\0" + f.read())
+        elif _WEIGHTS.search(name):
+            st = os.stat(p)
+            h.update(f"{name}\0{st.st_size}\0{st.st_mtime_ns}".encode())
+    return h.hexdigest()
 
 
 def torch_dtype(name: str) -> Any:

@@ -195,8 +195,11 @@ def file_sha256(path: str) -> str:
 
 
 def fingerprint(cfg: SftConfig, data_hashes: Mapping[str, str]) -> str:
-    """The recipe, the data's content and the base model's name: a checkpoint resumes only under the same."""
-    key = {"recipe": cfg.recipe(), "data": dict(data_hashes), "model": cfg.model_dir, "tokenizer": cfg.tokenizer_dir}
+    """The recipe, the data's content and the base model (its name and identity: a model rewritten
+    in place is another model): a checkpoint resumes only under the same."""
+    from burnqed.hf_loading import model_identity
+
+    key = {"recipe": cfg.recipe(), "data": dict(data_hashes), "model": cfg.model_dir, "tokenizer": cfg.tokenizer_dir, "model_identity": model_identity(cfg.model_dir)}
     return hashlib.sha256(json.dumps(key, sort_keys=True, default=list).encode()).hexdigest()[:16]
 
 

@@ -447,6 +447,7 @@ def finish(cfg: TrainEbmConfig, head: GoalConditionedEnergyHead, store: Embeddin
         "steps": pos.global_step,
         "epochs": cfg.epochs,
         "d_model": store.d,
+        "head_architecture": dataclasses.asdict(head.config),  # what the A/B/C comparison checks is identical
         "parameters": count_parameters(head),
         "temperature": float(head.temperature().detach()),
         "final_train_loss": pos.last_loss,

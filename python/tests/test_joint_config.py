@@ -194,6 +194,20 @@ class FingerprintTest(unittest.TestCase):
             for control in ({"eval_every_steps": 7}, {"groups_per_micro_batch": 1}, {"debug_force": {"collapse_centroids": True}}, {"out_summary": "/elsewhere.json"}, {"stop_after_steps": 3}):
                 self.assertEqual(base_fingerprint(JointConfig.from_dict({**raw, **control}), hashes), fp, control)
             self.assertNotEqual(base_fingerprint(cfg, {**hashes, "state_texts": "0" * 64}), fp)
+            # the base model rewritten in place with the same shape (a new merge): another model
+            model_dir = cfg.model_dir
+            os.makedirs(model_dir, exist_ok=True)
+            weights = os.path.join(model_dir, "model.safetensors")
+            with open(weights, "wb") as f:
+                f.write(b"\0" * 64)
+            before = base_fingerprint(cfg, hashes)
+            self.assertEqual(base_fingerprint(cfg, hashes), before)
+            st = os.stat(weights)
+            os.utime(weights, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+            self.assertNotEqual(base_fingerprint(cfg, hashes), before)
+            with open(os.path.join(model_dir, "config.json"), "w") as f:
+                f.write('{"hidden_size": 8}')
+            self.assertNotEqual(base_fingerprint(cfg, hashes), before)
             self.assertNotEqual(restart_fingerprint(fp, 4, 0.3), restart_fingerprint(fp, 4, 0.03))
             self.assertNotEqual(restart_fingerprint(fp, 4, 0.3), restart_fingerprint(fp, 8, 0.3))
 

@@ -111,6 +111,7 @@ class MetricsTest(unittest.TestCase):
             eval_at_8 = next(i for i, e in enumerate(events) if e["event"] == "metric" and e["name"] == "centroid_l2" and e["step"] == 8)
             self.assertLess(ckpt_at_8, eval_at_8)  # the checkpoint is complete before the metric that may stop the job
             self.assertEqual(summary["steps"], 12)
+            self.assertEqual(set(summary["head_architecture"]), {"d_model", "hidden_dims", "dropout", "first_layer_scale", "temperature_min", "temperature_max", "init_temperature"})
             for key in ("temperature", "final_train_loss", "val_loss", "val_rank1", "val_rank1_chance", "train_rank1", "excluded_unusable_rows", "train_rows_per_s"):
                 self.assertIn(key, summary)  # src/stages/ebm.ts EbmTrainResult reads these
             self.assertEqual(summary["val_rank1"], job.metric("ebm_rank1")[-1][1])

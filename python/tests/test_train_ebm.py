@@ -52,6 +52,8 @@ class TrainingLearnsTest(unittest.TestCase):
             self.assertAlmostEqual(summary["val_rank1_chance"], 0.25)  # one positive among four siblings
             self.assertGreaterEqual(summary["val_rank1"], 0.75)
             self.assertEqual(summary["steps"], 6 * 6)  # 48 anchors / batch 8 × 6 epochs
+            arch = summary["head_architecture"]  # the A/B/C comparison compares this across configs
+            self.assertEqual((arch["d_model"], tuple(arch["hidden_dims"])), (summary["d_model"], tuple(train_config(root, paths)["hidden_dims"])))
             temps = run.metric("temperature")
             self.assertEqual([s for s, _ in temps[:3]], [3, 6, 9])  # every temperature_every_steps
             self.assertTrue(os.path.exists(os.path.join(root, "out", "head.pt")))

@@ -18,7 +18,7 @@ import { sha256Text } from "./hash.js";
 export interface CodeDecl {
   /** Repo-relative TypeScript module that builds the stage (e.g. "src/stages/ebm.ts"). */
   readonly module: string;
-  /** Python jobs the stage runs (`python -m burnqed.<job>`). */
+  /** Python jobs the stage runs: `python -m burnqed.<job>` (a dotted name for a module in a package: `joint.train`). */
   readonly jobs?: readonly string[];
 }
 
@@ -172,7 +172,7 @@ export function stageCodeFiles(decl: CodeDecl): Record<string, string> {
   closure(root, [isAbsolute(decl.module) ? relative(root, decl.module) : decl.module], tsDeps(root), out);
   const jobs = (decl.jobs ?? []).map((j) => {
     const f = pyModuleFile(join(root, "python"), `burnqed.${j}`);
-    if (!f) throw new Error(`stage declares Python job '${j}', but python/burnqed/${j}.py does not exist`);
+    if (!f) throw new Error(`stage declares Python job '${j}', but python/burnqed/${j.replace(/\./g, "/")}.py does not exist`);
     return relative(root, f);
   });
   if (jobs.length) closure(root, [...jobs, "python/burnqed/__init__.py"], pyDeps(root), out);

@@ -11,6 +11,8 @@ import { emptyManifest, readManifest, updateManifest, type Manifest, ManifestErr
 export interface Run {
   readonly config: RunConfig;
   readonly paths: RunPaths;
+  /** An archived run (src/artifacts/archive.ts): reads only; a stage that would run is refused. */
+  readonly readonly?: boolean;
   /** The manifest as it is on disk now. */
   manifest(): Manifest;
   update(fn: (m: Manifest) => Manifest): Manifest;

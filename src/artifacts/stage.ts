@@ -140,6 +140,11 @@ export function stageKey(run: Run, spec: StageSpec<unknown>): KeyParts {
   return { key, params_hash, input_hashes, code_files, code_hash };
 }
 
+/** A job is declared by its name (burnqed.<job>) or, when it runs another module, by that module under burnqed. (`joint.train`). */
+function declaresJob(declared: ReadonlySet<string>, job: JobSpec): boolean {
+  return job.module !== undefined ? declared.has(job.module.replace(/^burnqed\./, "")) : declared.has(job.job);
+}
+
 function errorFile(run: Run, spec: StageSpec<unknown>): RunRel {
   return run.paths.stage_error(spec.name, spec.outputs[0]?.path);
 }
@@ -246,7 +251,7 @@ export async function runShardContext<R>(run: Run, spec: StageSpec<unknown>, fn:
     writeText: (rel) => refuse(rel),
     describe: () => undefined,
     runJob: (job) => {
-      if (!declaredJobs.has(job.job)) throw new StageError(spec.name, `runs Python job '${job.job}' but does not declare it in code.jobs`);
+      if (!declaresJob(declaredJobs, job)) throw new StageError(spec.name, `runs Python job '${job.job}' but does not declare it in code.jobs`);
       return runJob(job);
     },
   };
@@ -274,7 +279,9 @@ export async function runStage<R>(run: Run, spec: StageSpec<R>, opts: RunStageOp
     return { name: spec.name, status: "cached", result: status.record.result as R, wall_s: 0, outputs, reasons: [] };
   }
   const reasons = force ? ["forced"] : status.reasons;
+  if (run.readonly) throw new StageError(spec.name, `would run (${reasons.join("; ")}), but run '${run.config.run_id}' is an archive and read-only (${run.paths.root})`);
   say(`${spec.name}: running (${reasons.join("; ")})`);
+  run.logStage({ stage: spec.name, status: "running" });
   const parts = stageKey(run, spec);
   const meta = new Map<string, OutputMeta>();
   const t0 = performance.now();
@@ -284,7 +291,7 @@ export async function runStage<R>(run: Run, spec: StageSpec<R>, opts: RunStageOp
     stage: spec.name,
     abs: (rel) => run.paths.abs(rel),
     runJob: (job) => {
-      if (!declaredJobs.has(job.job)) throw new StageError(spec.name, `runs Python job '${job.job}' but does not declare it in code.jobs (its code would miss the cache key)`);
+      if (!declaresJob(declaredJobs, job)) throw new StageError(spec.name, `runs Python job '${job.job}' but does not declare it in code.jobs (its code would miss the cache key)`);
       return runJob(job);
     },
     log: (message) => say(`${spec.name}: ${message}`),

@@ -17,6 +17,7 @@ import { formatStatusTable, show } from "../notebooks/show.js";
 import { pipeline, stageEntry, stageSpec, STAGE_NAMES } from "../stages/registry.js";
 import { exportRecipes } from "../config/recipes.js";
 import { repoRoot } from "../util/repo-root.js";
+import { archiveRun, listArchives, openArchivedRun, ArchiveError } from "../artifacts/archive.js";
 import { ebmCommand } from "./ebm-command.js";
 import { METRICS_HELP, metricsCommand, plotsCommand } from "./metrics-command.js";
 import { dataCommand } from "./data-command.js";
@@ -33,6 +34,12 @@ Usage: burnqed <command> [options]     (run options come from flags or RUN / PRO
   run-all [--force]          run every stage in order in this process (no notebooks)
   recipes [--out F|--check F]  the plan's and the demo's recipes as JSON (python/burnqed/recipes.json)
   verify [--deep]            check every artifact of the manifest (size+mtime, or full sha256 with --deep)
+  archive [--name N] [--allow-stale]   move the finished run (models, checkpoints, trajectories, reports)
+                             under <archive-dir>/N/ with its manifest; refuses stale or missing stages
+                             unless --allow-stale; never deletes or overwrites (default N: the run id)
+  archive list               the archives, newest first
+  status|verify --archive N  reopen archive N read-only
+                             (--archive-dir DIR or ARCHIVE_DIR; default <repo>/archive)
   schemas [--out F|--check F]  export the artifact schemas as JSON (for the Python side)
   nb-check                   notebooks orchestrate: no functions, loops or hard-coded paths; each runs its registry stages
   nb-sync                    add a cell to its notebook for every registry stage that has none
@@ -80,7 +87,20 @@ function parseArgs(argv: string[]): Args {
   return { positional, flags, sets };
 }
 
-const VALUE_FLAGS = new Set(["run", "profile", "runs-dir", "reports-dir", "seed", "out", "check"]);
+const VALUE_FLAGS = new Set(["run", "profile", "runs-dir", "reports-dir", "seed", "out", "check", "name", "archive", "archive-dir"]);
+
+function archiveDir(args: Args): string {
+  const f = args.flags.get("archive-dir");
+  return typeof f === "string" ? f : process.env["ARCHIVE_DIR"] || join(repoRoot(), "archive");
+}
+
+/** The run, or with --archive NAME the archived run, read-only. */
+function runOrArchive(args: Args): Run {
+  const name = args.flags.get("archive");
+  if (name === undefined) return runFrom(args);
+  if (typeof name !== "string") throw new Error("--archive needs an archive name (burnqed archive list)");
+  return openArchivedRun(archiveDir(args), name);
+}
 const RUN_FLAGS: Record<string, keyof RunConfigInput> = { run: "run_id", profile: "profile", "runs-dir": "runs_dir", "reports-dir": "reports_dir", seed: "seed" };
 
 function runFrom(args: Args, extra: Partial<RunConfigInput> = {}): Run {
@@ -114,8 +134,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(HELP + "\n" + METRICS_HELP);
       return 0;
     case "status": {
-      allowOnly(args, cmd, []);
-      const run = runFrom(args);
+      allowOnly(args, cmd, ["archive", "archive-dir"]);
+      const run = runOrArchive(args);
       const rows = pipeline(run).map((e) => ({ ...stageStatus(run, e.spec), notebook: e.notebook }));
       console.log(`run '${run.config.run_id}' (${run.config.profile}) at ${run.paths.root}`);
       console.log(formatStatusTable(rows));
@@ -147,8 +167,8 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "verify": {
-      allowOnly(args, cmd, ["deep"]);
-      const run = runFrom(args);
+      allowOnly(args, cmd, ["deep", "archive", "archive-dir"]);
+      const run = runOrArchive(args);
       const m = run.manifest();
       let bad = 0;
       for (const entry of Object.values(m.artifacts)) {
@@ -161,6 +181,33 @@ export async function main(argv: string[]): Promise<number> {
       }
       console.log(`${Object.keys(m.artifacts).length - bad} artifact(s) ok, ${bad} bad`);
       return bad ? 1 : 0;
+    }
+    case "archive": {
+      allowOnly(args, cmd, ["name", "allow-stale", "archive-dir"]);
+      if (args.positional[1] === "list") {
+        const all = listArchives(archiveDir(args));
+        if (!all.length) console.log(`no archives in ${archiveDir(args)}`);
+        for (const a of all) console.log(`${a.name}\trun '${a.run_id}' (${a.profile}), ${a.artifacts} artifacts, ${(a.bytes / 2 ** 20).toFixed(1)} MiB, archived ${a.archived_at}${a.not_fresh.length ? `, ${a.not_fresh.length} stage(s) not fresh` : ""}`);
+        return 0;
+      }
+      if (args.positional[1] !== undefined) throw new Error(`archive: unknown argument '${args.positional[1]}' (archive [--name N] | archive list)`);
+      const run = runFrom(args);
+      const stages = pipeline(run).map((e) => {
+        const st = stageStatus(run, e.spec);
+        return { name: e.spec.name, state: st.state, reasons: st.reasons };
+      });
+      const name = args.flags.get("name");
+      try {
+        const rec = archiveRun(run, stages, { name: typeof name === "string" ? name : run.config.run_id, archive_dir: archiveDir(args), allow_stale: args.flags.has("allow-stale") });
+        for (const m of rec.moved) console.log(`${m.how}: ${m.from} -> ${m.to}`);
+        console.log(`archived run '${rec.run_id}' as '${rec.name}': ${rec.artifacts} artifacts, ${(rec.bytes / 2 ** 20).toFixed(1)} MiB, manifest sha256 ${rec.manifest_sha256.slice(0, 12)}${rec.not_fresh.length ? `; ${rec.not_fresh.length} stage(s) not fresh: ${rec.not_fresh.join(", ")}` : ""}`);
+        console.log(`reopen read-only: burnqed status --archive ${rec.name}${typeof args.flags.get("archive-dir") === "string" ? ` --archive-dir ${archiveDir(args)}` : ""}`);
+        return 0;
+      } catch (e) {
+        if (!(e instanceof ArchiveError)) throw e;
+        console.error(`burnqed archive: ${e.message}`);
+        return 1;
+      }
     }
     case "recipes": {
       allowOnly(args, cmd, ["out", "check"]);

@@ -2,8 +2,9 @@
  * Where a real run finds its base model (one place): BURNQED_BASE_MODEL, a local folder with the
  * Hugging Face layout (DeepSeek-Prover-V1.5-Base: `huggingface-cli download ... --local-dir`).
  * The model decides results, so its identity is part of the keys of the stages that read it: the
- * hash of its small files (config, tokenizer, weight index) and the names and sizes of its weight
- * files — hashing 14 GB of weights on every status check would cost minutes.
+ * hash of its small files (config, tokenizer, weight index) and the names, sizes and mtimes of its
+ * weight files — hashing 14 GB of weights on every status check would cost minutes; a model
+ * rewritten in place with the same shape has new mtimes (python: burnqed.hf_loading.model_identity).
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -25,7 +26,10 @@ export function modelFingerprint(dir: string): string | null {
     const p = join(dir, name);
     if (!statSync(p).isFile()) continue;
     if (SMALL.test(name)) h.update(`${name}\0`).update(readFileSync(p));
-    else if (WEIGHTS.test(name)) h.update(`${name}\0${statSync(p).size}\0`);
+    else if (WEIGHTS.test(name)) {
+      const st = statSync(p, { bigint: true });
+      h.update(`${name}\0${st.size}\0${st.mtimeNs}\0`); // rewritten in place with the same shape: a new mtime
+    }
   }
   return h.digest("hex");
 }

@@ -44,10 +44,12 @@ export const ITERS: readonly IterName[] = ["iter_0", "iter_1"];
  * produced the embeddings and how its head was trained.
  */
 export type EbmConfigName = "A" | "B" | "C";
-export const EBM_CONFIGS: Readonly<Record<EbmConfigName, { readonly iter: IterName; readonly head: "decoupled" | "joint"; readonly title: string }>> = {
-  A: { iter: "iter_0", head: "decoupled", title: "config A (iter_0 LoRA, decoupled head on frozen iter_0 embeddings)" },
-  B: { iter: "iter_1", head: "decoupled", title: "config B (iter_1 LoRA, decoupled head retrained on frozen iter_1 embeddings)" },
-  C: { iter: "iter_1", head: "joint", title: "config C (iter_1 LoRA, jointly trained head)" },
+export const EBM_CONFIGS: Readonly<Record<EbmConfigName, { readonly iter: IterName; readonly head: "decoupled" | "joint"; readonly eval_plan: EbmConfigName; readonly title: string }>> = {
+  A: { iter: "iter_0", head: "decoupled", eval_plan: "A", title: "config A (iter_0 LoRA, decoupled head on frozen iter_0 embeddings)" },
+  B: { iter: "iter_1", head: "decoupled", eval_plan: "B", title: "config B (iter_1 LoRA, decoupled head retrained on frozen iter_1 embeddings)" },
+  // C trains on iter_0's plan (joint training starts from iter_0) and is evaluated, like B, on the
+  // iter_1 trajectories: B's plan holds them out by the same per-name rule
+  C: { iter: "iter_1", head: "joint", eval_plan: "B", title: "config C (iter_1 LoRA, jointly trained head)" },
 };
 
 /** The Task 2.3 plots of one iteration. */
@@ -206,6 +208,8 @@ export interface RunPaths {
     readonly comparison_md: RunRel;
     readonly comparison_html: RunRel;
     readonly abort_check: RunRel;
+    /** What configs A/B/C share (head architecture, embedding recipe, split, sampling, seed), checked before the comparison renders. */
+    readonly abc_invariants: RunRel;
   };
   /** Rendered, published reports for this run (outside the run directory). */
   readonly reports: {
@@ -388,6 +392,7 @@ export function runLayout(run_dir: string, reports_dir: string = join(run_dir, "
       comparison_md: r("iter_1/analysis/comparison_report.md"),
       comparison_html: r("iter_1/analysis/comparison_report.html"),
       abort_check: r("iter_1/analysis/abort_check.json"),
+      abc_invariants: r("iter_1/analysis/abc_invariants.json"),
     },
     reports: {
       dir: reportsDir,

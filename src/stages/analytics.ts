@@ -99,17 +99,18 @@ export function embeddingMetricsStage(run: Run, it: IterName): StageSpec<Metrics
 export function ebmMetricsStage(run: Run, config: EbmConfigName): StageSpec<MetricsStageResult & { split: string }> {
   const it = EBM_CONFIGS[config].iter;
   const e = run.paths.ebm(config);
+  const planSummary = run.paths.ebm(EBM_CONFIGS[config].eval_plan).plan_summary; // the held-out split of the trajectories evaluated
   const params = run.config.recipes.ebm_metrics.recipe;
   return {
     name: `ebm-${config}/metrics`,
     description: `EBM baselines (plan Task 2.5) of ${EBM_CONFIGS[config].title} on held-out theorems: rank-1 overall and by depth, energy gap, sibling discrimination, active ratio`,
     params,
-    inputs: [run.paths.iter(it).search_trajectories, e.energies, e.plan_summary],
+    inputs: [run.paths.iter(it).search_trajectories, e.energies, planSummary],
     code: { module: MODULE },
     outputs: [{ path: e.metrics, kind: "json" }],
     run(ctx) {
       const table = trajectories(run, ctx, it);
-      const plan = readJson<ContrastivePlanSummary>(ctx.abs(e.plan_summary));
+      const plan = readJson<ContrastivePlanSummary>(ctx.abs(planSummary));
       const val = new Set(plan.val_theorems);
       const energies = readRowScores(ctx.abs(e.energies));
       const base = { table, energies, energies_origin: e.energies, params };
@@ -117,10 +118,10 @@ export function ebmMetricsStage(run: Run, config: EbmConfigName): StageSpec<Metr
       const train = ebmMetrics({ ...base, include: (r) => !val.has(table.theorem_name[r]!) });
       const split = {
         evaluated: "val",
-        description: `${plan.splits.val.theorems} theorems held out by ${e.plan_summary} (val_fraction ${plan.params.val_fraction}, seed ${plan.params.seed}); the head never trained on them`,
+        description: `${plan.splits.val.theorems} theorems held out by ${planSummary} (val_fraction ${plan.params.val_fraction}, seed ${plan.params.seed}); the head never trained on them`,
         val_theorems: plan.splits.val.theorems,
         train_theorems: plan.splits.train.theorems,
-        source: e.plan_summary,
+        source: planSummary,
       };
       const notes = notesOf(held.details).map((n) => `${EBM_CONFIGS[config].title}, held-out theorems: ${n}`);
       const details = {
@@ -128,7 +129,7 @@ export function ebmMetricsStage(run: Run, config: EbmConfigName): StageSpec<Metr
         notes,
         split,
         in_sample: { split: "train (in-sample: the head trained on these theorems)", values: train.values, not_computed: train.not_computed, ci95: (train.details as { ci95?: unknown }).ci95, chance: (train.details as { chance?: unknown }).chance },
-        sources: { table: table.origin, energies: e.energies, plan: e.plan_summary },
+        sources: { table: table.origin, energies: e.energies, plan: planSummary },
       };
       ctx.writeJson(e.metrics, { ...held, details }, { schema: "ebm_metrics" });
       for (const n of notes) ctx.log(n);

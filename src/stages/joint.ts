@@ -4,8 +4,9 @@
  *
  * In the demo profile joint training is a stand-in (it needs a GPU and the base model): it replays
  * the demo world's joint-training metric stream and gives config C a head by training the same
- * GoalConditionedEnergyHead, decoupled (seed + 1, so it is not config B's head), on what joint
- * training learns from: the iter_0 trajectories, embedded by the iter_1 encoder. Every result says
+ * GoalConditionedEnergyHead (joint_train's architecture and seed, which the comparison checks
+ * equal B's), decoupled, on what joint training learns from: the iter_0 trajectories, embedded by
+ * the iter_1 encoder (different data from B's, so a different head). Every result says
  * so. The real joint trainer is python/burnqed/joint.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -97,7 +98,7 @@ export function jointTrainStage(run: Run): StageSpec<JointTrainResult> {
     params: { recipe, embed_recipe: run.config.recipes.embed.recipe },
     controls,
     inputs: [t.sft_train, t.sft_val, i0.merge_summary, i0.embeddings.state_texts, i0.embeddings.goal_texts, i0.embeddings.goal_index, i0.embeddings.meta, a.head_pt, ...planFiles],
-    code: { module: MODULE, jobs: ["joint_train"] },
+    code: { module: MODULE, jobs: ["joint.train"] },
     outputs: [
       { path: i1.training_events, kind: "jsonl" },
       { path: c.head_pt, kind: "model" },
@@ -186,7 +187,10 @@ export function jointTrainStandInStage(run: Run): StageSpec<JointStandInResult> 
   const traj = run.paths.iter_0.search_trajectories;
   const plan = run.config.recipes.contrastive_plan.recipe;
   const { recipe, controls } = run.config.recipes.ebm_train;
-  const headRecipe = { ...recipe, seed: recipe.seed + 1 };
+  // C's head as joint training would build it: its architecture, seed and sampling are joint_train's
+  // (the comparison checks them against A's and B's)
+  const j = run.config.recipes.joint_train.recipe;
+  const headRecipe = { ...recipe, hidden_dims: j.hidden_dims, dropout: j.head_dropout, seed: j.seed, k_negatives: j.k_negatives, hard_ratio: j.hard_ratio };
   const needs = "a GPU with the base model (python/burnqed/joint: SFT + InfoNCE through the LoRA)";
   return {
     name: "iter_1/joint-train",
@@ -212,8 +216,8 @@ export function jointTrainStandInStage(run: Run): StageSpec<JointStandInResult> 
       const planFiles = planOutputs(e).map((o) => o.path);
       const trained = await runTrainEbm(ctx, { e, emb, inputs: [emb.states, emb.goals, emb.goal_index, ...planFiles], recipe: headRecipe, controls, job: "iter_1-joint-stand-in" });
       const message =
-        "DEMO: the joint-training metric stream is the demo world's; config C's head was trained decoupled (seed " +
-        `${headRecipe.seed}) on the iter_0 trajectories embedded by the iter_1 encoder — what joint training learns from, but without gradients into the LoRA, which needs ${needs}`;
+        "DEMO: the joint-training metric stream is the demo world's; config C's head (joint_train's architecture and seed " +
+        `${headRecipe.seed}) was trained decoupled on the iter_0 trajectories embedded by the iter_1 encoder — what joint training learns from, but without gradients into the LoRA, which needs ${needs}`;
       ctx.log(message);
       return { ...trained, demo: true, needs, message };
     },

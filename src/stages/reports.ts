@@ -37,6 +37,8 @@ import { renderSvg } from "../viz/render-svg.js";
 import { DEMO_PLOT_MARK } from "./analytics.js";
 import type { AbortCheck } from "./joint.js";
 import { detailsOf, inSampleCell, metricCell, metricCells, metricNotes, searchCells, searchOutcomes } from "./report-cells.js";
+import { abcConsistent, AbcMismatchError, type AbcInvariants } from "../report/abc-invariants.js";
+import { abcInvariantInputs, readAbcInvariants } from "./abc-invariants.js";
 import { mcnemarExact, pairedDifferenceInterval } from "../numeric/intervals.js";
 
 const MODULE = "src/stages/reports.ts";
@@ -201,6 +203,20 @@ function spectraOverlay(e0: ArrayLike<number>, e1: ArrayLike<number>, demo: bool
   return renderSvg(spec);
 }
 
+/** One line: what A/B/C were checked to share. */
+function invariantsNote(inv: AbcInvariants, source: RunRel): string {
+  const f = inv.fields;
+  const arch = f.head_architecture?.value as { d_model?: number; hidden_dims?: number[]; dropout?: number } | undefined;
+  const split = f.data_split?.value as { val_fraction?: number; seed?: number } | undefined;
+  const samp = f.contrastive_sampling?.value as { k_negatives?: number; hard_ratio?: number } | undefined;
+  const emb = f.embedding_recipe?.value as { template?: string; max_length?: number } | undefined;
+  return (
+    `Configs A, B and C were checked to share (${source}): the head (d ${arch?.d_model} → ${JSON.stringify(arch?.hidden_dims)} → 1, dropout ${arch?.dropout}), ` +
+    `the embedding recipe (${emb?.template}, max_length ${emb?.max_length}), the held-out split (val_fraction ${split?.val_fraction}, seed ${split?.seed}), ` +
+    `K ${samp?.k_negatives} negatives with hard share ${samp?.hard_ratio}, and head seed ${JSON.stringify(f.head_seed?.value)}; they differ only in the LoRA and in how the head was trained.`
+  );
+}
+
 export function comparisonReportStage(run: Run): StageSpec<{ report: string; decision: string } & Record<string, string>> {
   const p = run.paths;
   const md = p.analysis.comparison_md;
@@ -213,21 +229,27 @@ export function comparisonReportStage(run: Run): StageSpec<{ report: string; dec
   const iter1Plots = COMPARISON_PLOTS.map(([k]) => a1.plots[k]);
   const mini = { A: p.ebm("A").minif2f.results, B: p.ebm("B").minif2f.results, C: p.ebm("C").minif2f.results } as const;
   const inputs = [a0.search_results, a1.search_results, mini.A, mini.B, mini.C, a0.embedding_metrics, a1.embedding_metrics, ebmRel.A, ebmRel.B, ebmRel.C, p.analysis.abort_check, a0.spectrum_eigenvalues, a1.spectrum_eigenvalues, ...iter1Plots];
+  const invariantInputs = abcInvariantInputs(run).filter((rel) => !inputs.includes(rel));
   const thresholds = run.config.recipes.decision.recipe;
   const bootstrap = { samples: run.config.recipes.ebm_metrics.recipe.bootstrap_samples, seed: run.config.recipes.ebm_metrics.recipe.seed };
   return {
     name: "comparison-report",
     description: "render comparison_report.md (plan Tasks 4.3–4.5 and Success Metrics) from iter_0 and iter_1 artifacts",
     params: { demo: isDemo(run.config), not_built: NOT_BUILT, thresholds, bootstrap },
-    inputs,
+    inputs: [...inputs, ...invariantInputs],
     code: { module: MODULE },
     outputs: [
+      { path: p.analysis.abc_invariants, kind: "json" },
       { path: md, kind: "markdown" },
       { path: html, kind: "html" },
       { path: overlay, kind: "svg" },
       ...iter1Plots.map((rel) => ({ path: copyOf(rel), kind: "svg" as const })),
     ],
     run(ctx) {
+      // attribution needs A, B and C to differ only in the LoRA and how the head was trained
+      const invariants = readAbcInvariants(run, (rel) => ctx.abs(rel));
+      if (!abcConsistent(invariants)) throw new AbcMismatchError(invariants);
+      ctx.writeJson(p.analysis.abc_invariants, invariants);
       const s0 = metricsOf(ctx, a0.search_results);
       const s1 = metricsOf(ctx, a1.search_results);
       const sm = { A: metricsOf(ctx, mini.A), B: metricsOf(ctx, mini.B), C: metricsOf(ctx, mini.C) };
@@ -297,7 +319,7 @@ export function comparisonReportStage(run: Run): StageSpec<{ report: string; dec
           { title: "Embedding variance spectra, iter_0 vs iter_1", svg_relpath: posix.relative(posix.dirname(md), overlay), caption: "Both iterations' covariance eigenvalues on one log axis." },
           ...COMPARISON_PLOTS.map(([k, title, caption]) => ({ title, svg_relpath: posix.relative(posix.dirname(md), copyOf(a1.plots[k])), caption })),
         ],
-        notes: [...demoNotes(run), ...searchNotes(s0, sm.A, s1, sm.B, sm.C), ...metricNotes(e0, e1, ebm.A, ebm.B, ebm.C)],
+        notes: [...demoNotes(run), invariantsNote(invariants, p.analysis.abc_invariants), ...searchNotes(s0, sm.A, s1, sm.B, sm.C), ...metricNotes(e0, e1, ebm.A, ebm.B, ebm.C)],
       };
       ctx.writeText(overlay, spectraOverlay(readNpy(ctx.abs(a0.spectrum_eigenvalues)).data as Float64Array, readNpy(ctx.abs(a1.spectrum_eigenvalues)).data as Float64Array, isDemo(run.config)), { schema: "svg" });
       for (const rel of iter1Plots) {

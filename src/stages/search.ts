@@ -15,6 +15,8 @@
  * re-runs only what is missing; `burnqed search-shard` searches one `--shard i/n` of it.
  */
 import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { canonicalJson, sha256File, sha256Text } from "../artifacts/hash.js";
 import { readJson } from "../artifacts/json-file.js";
 import { readTable } from "../artifacts/arrow-table.js";
 import { FAILED_TACTICS, THEOREMS, TRAJECTORIES } from "../artifacts/schemas.js";
@@ -133,16 +135,28 @@ export function searchStage(run: Run, kind: SearchKind, it: IterName, ebm: EbmCo
   ];
   if (def.kind === "pool") outputs.push({ path: run.paths.iter(it).search.traced_proofs, kind: "jsonl" }, { path: run.paths.iter(it).search.preference_pairs, kind: "jsonl" });
   const what = def.kind === "pool" ? "the contrastive pool" : `miniF2F (${recipe.minif2f_split} split)`;
+  const params = { search: cfg, max_tokens: recipe.max_tokens, ...(def.kind === "minif2f" ? { split: recipe.minif2f_split } : {}), services: serviceParams(run, it, ebm !== null), ...(ebm ? { embed_recipe: run.config.recipes.embed.recipe } : {}) };
   return {
     name: def.name,
     description: `best-first search of ${what} with the ${it} policy${ebm ? ` and config ${ebm}'s energy head (ebm_weight ${cfg.ebm_weight})` : ", LLM-only"}: ${cfg.max_nodes} nodes, ${cfg.n_candidates} candidates, T ${cfg.temperature}, ${cfg.timeout_s} s`,
-    params: { search: cfg, max_tokens: recipe.max_tokens, ...(def.kind === "minif2f" ? { split: recipe.minif2f_split } : {}), services: serviceParams(run, it, ebm !== null), ...(ebm ? { embed_recipe: run.config.recipes.embed.recipe } : {}) },
+    params,
     controls,
     inputs: inputsOf(run, def),
     code: { module: MODULE, jobs: isDemo(run.config) ? [] : ["serve"] },
     outputs,
-    run: (ctx) => runSearchStage(ctx, run, def, cfg),
+    run: (ctx) => runSearchStage(ctx, run, def, cfg, chunkKey(run, def, params)),
   };
+}
+
+/**
+ * The chunk folder's key: the stage's params and input contents. Chunks resume only the search
+ * that wrote them — another budget, temperature, policy, head or theorem list starts a new folder
+ * (the old one stays on disk). Code edits do not move it: a re-run after a fix resumes.
+ */
+export function chunkKey(run: Run, def: SearchStageDef, params: unknown): string {
+  const m = run.manifest();
+  const inputs = Object.fromEntries(inputsOf(run, def).map((rel) => [rel, m.artifacts[rel]?.sha256 ?? (existsSync(run.paths.abs(rel)) ? sha256File(run.paths.abs(rel)) : "missing")]));
+  return sha256Text(canonicalJson({ params, inputs })).slice(0, 16);
 }
 
 /** The stage's theorem list: the contrastive pool, or the ingested miniF2F statements of the split. */
@@ -208,7 +222,7 @@ async function startEndpoint(ctx: StageContext, run: Run, def: SearchStageDef, e
   return serve();
 }
 
-async function runSearchStage(ctx: StageContext, run: Run, def: SearchStageDef, cfg: SearchConfig, shard?: Shard): Promise<SearchStageResult> {
+async function runSearchStage(ctx: StageContext, run: Run, def: SearchStageDef, cfg: SearchConfig, key: string, shard?: Shard): Promise<SearchStageResult> {
   const tasks = searchTasks(run, def);
   const { recipe, controls } = run.config.recipes.search;
   const services = await startServices(ctx, run, def);
@@ -232,7 +246,7 @@ async function runSearchStage(ctx: StageContext, run: Run, def: SearchStageDef, 
       tasks,
       config: cfg,
       concurrency: controls.concurrency,
-      chunks_dir: ctx.abs(def.out.chunks_dir),
+      chunks_dir: join(ctx.abs(def.out.chunks_dir), key),
       chunk_size: controls.chunk_size,
       ...(shard ? { shard } : {}),
       policy: completions,
@@ -323,5 +337,5 @@ async function startServices(ctx: StageContext, run: Run, def: SearchStageDef): 
  * (on the host holding every shard's chunk files) searches nothing that is there and merges.
  */
 export async function runSearchShard(run: Run, spec: StageSpec<unknown>, def: SearchStageDef, shard: Shard): Promise<SearchStageResult> {
-  return runShardContext(run, spec, (ctx) => runSearchStage(ctx, run, def, stageSearchConfig(run, def), shard));
+  return runShardContext(run, spec, (ctx) => runSearchStage(ctx, run, def, stageSearchConfig(run, def), chunkKey(run, def, spec.params), shard));
 }

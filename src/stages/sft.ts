@@ -14,7 +14,7 @@
  * and the merged folder's file hashes.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { readJson, readJsonl } from "../artifacts/json-file.js";
 import { sha256Text } from "../artifacts/hash.js";
@@ -136,6 +136,9 @@ export function sftStage(run: Run, which: "seed" | "full", it: IterName = "iter_
         timeout_s,
         kill_grace_s: 120,
       });
+      // only an interrupted run resumes: a finished one starts over when it runs again (new data, a forced re-run)
+      const checkpoint = ctx.abs(which === "seed" ? ip.sft.seed_checkpoint : ip.sft.checkpoint);
+      if (existsSync(checkpoint)) rmSync(checkpoint);
       const s = readJson<Record<string, unknown>>(jobSummary);
       ctx.writeJson(summary, { ...s, adapter_dir: adapter, adapter_files: folderHashes(ctx.abs(adapter)) });
       const val = typeof s["val_loss"] === "number" ? (s["val_loss"] as number) : null;

@@ -11,6 +11,7 @@ import { checkNotebook } from "../../src/notebooks/nb-check.js";
 import { syncNotebook } from "../../src/notebooks/nb-sync.js";
 import { NOTEBOOKS, STAGES, STAGE_NAMES, notebookStages, pipeline, stageSpec, type StageEntry } from "../../src/stages/registry.js";
 import { repoRoot } from "../../src/util/repo-root.js";
+import { stageCodeFiles } from "../../src/artifacts/code-closure.js";
 
 test("stage names are unique", () => {
   assert.equal(new Set(STAGE_NAMES).size, STAGE_NAMES.length);
@@ -33,6 +34,8 @@ test("each profile's pipeline: names match, order is the registry's, code module
       const expected = (STAGES as readonly StageEntry[]).filter((e) => (profile === "demo" ? e.demo : e.real) !== null).map((e) => e.name);
       assert.deepEqual(names, expected, profile);
       for (const e of pipeline(run)) assert.ok(modules.has(e.spec.code.module), `${e.spec.name}: code module ${e.spec.code.module} is not a src/stages file declaring MODULE`);
+      // every declared Python job resolves to a file (its closure enters the key)
+      for (const e of pipeline(run)) assert.doesNotThrow(() => stageCodeFiles(e.spec.code), `${e.spec.name} (${profile})`);
       assert.equal(stageSpec(run, "demo/world") === null, profile === "real");
     }
   } finally {

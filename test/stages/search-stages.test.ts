@@ -85,6 +85,14 @@ test("demo: pool and miniF2F searches are real searches of the synthetic world, 
   assert.equal(again.result.searched_now, 0);
   assert.equal(again.result.resumed, SMALL.n_search_theorems);
   assert.equal(again.result.proved, pool.result.proved);
+  // another recipe (a temperature) is another search: its chunks start empty, nothing is resumed
+  const hot = openRun({ run_id: "s", profile: "demo", runs_dir: join(dir, "runs"), reports_dir: join(dir, "reports"), ...SMALL, recipe: "search.pool.temperature=2.0" });
+  const other = await runStage(hot, stageSpec(hot, "iter_0/search")! as StageSpec<R>, q);
+  assert.equal(other.status, "ran");
+  assert.deepEqual([other.result.resumed, other.result.searched_now], [0, SMALL.n_search_theorems]);
+  // and back: the first recipe's chunks are still there and resume its search whole
+  const back = await runStage(run, stageSpec(run, "iter_0/search")! as StageSpec<R>, q);
+  assert.deepEqual([back.status, back.result.resumed, back.result.searched_now, back.result.proved], ["ran", SMALL.n_search_theorems, 0, pool.result.proved]);
 });
 
 test("real profile: Lean and the policy from the environment (BURNQED_REPL, BURNQED_POLICY_URL / _MODEL), same code path", { timeout: 120_000 }, async () => {

@@ -300,8 +300,10 @@ def data_hashes(cfg: JointConfig) -> dict[str, str]:
 
 
 def base_fingerprint(cfg: JointConfig, hashes: Mapping[str, str]) -> str:
-    """The recipe, the data's content and the base model's name: what a checkpoint must share to be resumed."""
-    key = {"recipe": cfg.recipe(), "data": dict(hashes), "model": cfg.model_dir, "tokenizer": cfg.tokenizer_dir}
+    """The recipe, the data's content and the base model (name and identity, hf_loading.model_identity): what a checkpoint must share to be resumed."""
+    from burnqed.hf_loading import model_identity
+
+    key = {"recipe": cfg.recipe(), "data": dict(hashes), "model": cfg.model_dir, "tokenizer": cfg.tokenizer_dir, "model_identity": model_identity(cfg.model_dir)}
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
 
 

@@ -468,6 +468,7 @@ def training_summary(cfg: JointConfig, outcome: TrainOutcome, build: ProverBuild
     return {
         "kind": "joint_training",
         "steps": pos.step,
+        "head_architecture": dataclasses.asdict(build.prover.head.config),  # what the A/B/C comparison checks is identical
         "total_steps": cfg.total_steps,
         # the decoupled trainer's keys (src/stages/ebm.ts EbmTrainResult), so config C's head reads like A's and B's
         "temperature": temperature,
