@@ -285,6 +285,11 @@ def prepare_plans(cfg: TrainEbmConfig, store: EmbeddingStore, events: EventWrite
         train, val = exclude_rows(train, keep), exclude_rows(val, keep)
     if train.n_anchors == 0:
         raise ValueError(f"contrastive plan {cfg.plan_dir}: no usable training anchors (positive rows with a parent) after exclusions")
+    if train.theorem_neg_rows.shape[0] == 0:
+        raise ValueError(f"contrastive plan {cfg.plan_dir}: {train.n_anchors} training anchors but no negative row in the training split (the searches found no failing branch): InfoNCE has nothing to contrast; search more theorems or with a wider budget")
+    if val.n_anchors and val.theorem_neg_rows.shape[0] == 0:
+        events.warning(f"contrastive plan {cfg.plan_dir}: the validation split has {val.n_anchors} anchors but no negative row: no validation loss (val_loss null); rank-1 needs sibling groups ({val.n_groups})")
+        val = dataclasses.replace(val, anchors=val.anchors[:0], anchor_theorem=val.anchor_theorem[:0], sibling_offsets=val.sibling_offsets[:1], sibling_rows=val.sibling_rows[:0])
     counts.update(train_anchors=train.n_anchors, val_anchors=val.n_anchors, train_groups=train.n_groups, val_groups=val.n_groups)
     return train, val, counts
 

@@ -155,6 +155,29 @@ class BadInputTest(unittest.TestCase):
             self.assertTrue(any(e["event"] == "warning" and "4 planned rows" in e["message"] for e in run.events()))
             self.assertTrue(np.isfinite(summary["val_loss"]))
 
+    def test_a_split_without_negatives(self) -> None:
+        """A small search can fail nowhere in the held-out theorems: training goes on without a
+        validation loss (warned); a training split without negatives is an error naming the plan."""
+        from ebm_fixtures import plan_file
+
+        def strip_negatives(plan_dir: str, split: str) -> None:
+            a = np.load(plan_file(plan_dir, split, "anchors"))
+            t = np.load(plan_file(plan_dir, split, "theorem_neg_offsets"))
+            for name, v in {"sibling_offsets": np.zeros(a.size + 1), "sibling_rows": [], "theorem_neg_offsets": np.zeros(t.size), "theorem_neg_rows": [],
+                            "group_offsets": [0], "group_rows": [], "group_is_positive": []}.items():
+                np.save(plan_file(plan_dir, split, name), np.array(v, dtype=np.int64))
+
+        with tempfile.TemporaryDirectory() as root:
+            paths = planted_world(root)
+            strip_negatives(paths["plan_dir"], "val")
+            run = Run(root)
+            summary = run(train_config(root, paths, epochs=1))
+            self.assertIsNone(summary["val_loss"])
+            self.assertTrue(any(e["event"] == "warning" and "validation split has" in e["message"] and "no negative row" in e["message"] for e in run.events()))
+            strip_negatives(paths["plan_dir"], "train")
+            with self.assertRaisesRegex(ValueError, r"training anchors but no negative row in the training split"):
+                Run(root)(train_config(root, paths, epochs=1))
+
     def test_non_finite_steps_are_skipped_then_abort(self) -> None:
         with tempfile.TemporaryDirectory() as root:
             paths = planted_world(root)

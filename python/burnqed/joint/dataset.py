@@ -343,7 +343,7 @@ def make_eval_set(plan: SplitPlan, max_groups: int, max_anchors: int, k: int, ha
     """The chosen groups and anchors; the anchors' negatives are train_ebm's validation draw
     (default_rng([seed, VAL_SEED_SALT]) over the whole split), then subset."""
     groups = subset_groups(plan, chosen(plan.n_groups, max_groups, seed, EVAL_GROUPS_SALT))
-    if plan.n_anchors == 0:
+    if plan.n_anchors == 0 or plan.theorem_neg_rows.shape[0] == 0:  # no anchors, or nothing to contrast them with: no InfoNCE eval
         return EvalSet(groups, np.zeros(0, dtype=np.int64), np.zeros((0, k), dtype=np.int64))
     negatives, _ = sample_negatives(plan, k, hard_ratio, np.random.default_rng([seed, VAL_SEED_SALT]))
     pick = chosen(plan.n_anchors, max_anchors, seed, EVAL_ANCHORS_SALT)
