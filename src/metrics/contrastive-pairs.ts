@@ -51,11 +51,11 @@ export function contrastivePairs(table: MetricsTable, usable: (r: number) => boo
     const siblings = negBySibling.get(`${tk}\u0000${table.parent_state_id[r]}`) ?? [];
     const sameTheorem = negByTheorem.get(tk) ?? [];
     const others = allNeg.length - sameTheorem.length;
+    if (sameTheorem.length === 0 && others === 0) continue; // no negative anywhere: no pair for any anchor
     for (let k = 0; k < o.k_negatives; k++) {
       let wantHard = rng.next() < o.hard_ratio;
       if (wantHard && sameTheorem.length === 0) wantHard = false;
       if (!wantHard && others === 0) wantHard = sameTheorem.length > 0;
-      if (wantHard && sameTheorem.length === 0) break; // no negative anywhere
       let neg: number;
       if (wantHard) {
         if (siblings.length > 0) neg = rng.pick(siblings);

@@ -111,6 +111,20 @@ test("active ratio: with one negative sibling per anchor and hard_ratio 1 the pa
   for (let i = 0; i < easy.positive.length; i++) assert.notEqual(table.theorem_name[easy.positive[i]!], table.theorem_name[easy.negative[i]!]);
 });
 
+test("no negative anywhere (every search succeeded at once): no pairs, and the metrics say not enough data", () => {
+  const rows: Row[] = [
+    ["A", 0, null, 0, "positive", 0],
+    ["A", 1, 0, 1, "positive", 0.2],
+    ["B", 0, null, 0, "positive", 0],
+    ["B", 1, 0, 1, "positive", 0.1],
+  ];
+  const { table, energies } = tableOf(rows);
+  for (const hard_ratio of [0, 0.6, 1]) assert.equal(contrastivePairs(table, () => true, { hard_ratio, k_negatives: 3, seed: 0 }).positive.length, 0);
+  const m = ebmMetrics({ table, energies, params: { hard_ratio: 0.6, k_negatives: 3 } });
+  assert.equal(m.values["active_ratio"], undefined);
+  assert.match(JSON.stringify(m.not_computed), /active_ratio/);
+});
+
 test("pairs on the demo world: ~60% hard, hard ones are siblings (or the theorem's negatives), seeded", () => {
   const it = demoWorld().iter_0;
   const table = demoTable(it);
