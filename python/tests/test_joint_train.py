@@ -91,6 +91,29 @@ def read_bytes(path: str) -> bytes:
         return f.read()
 
 
+class SparseSplitTest(unittest.TestCase):
+    def test_a_held_out_split_without_negatives_trains_with_the_sft_loss_only(self) -> None:
+        """A small search that never failed on the held-out theorems: no groups, no contrastable
+        anchor. Training runs; the evaluations carry the SFT loss only, and a warning says why."""
+        from burnqed.contrastive_plan import plan_file
+
+        with tempfile.TemporaryDirectory() as root:
+            cfg = setup(root)
+            plan_dir = cfg["plan_dir"]
+            a = np.load(plan_file(plan_dir, "val", "anchors"))
+            t = np.load(plan_file(plan_dir, "val", "theorem_neg_offsets"))
+            for name, v in {"sibling_offsets": np.zeros(a.size + 1), "sibling_rows": [], "theorem_neg_offsets": np.zeros(t.size), "theorem_neg_rows": [],
+                            "group_offsets": [0], "group_rows": [], "group_is_positive": []}.items():
+                np.save(plan_file(plan_dir, "val", name), np.array(v, dtype=np.int64))
+            job = Job(root)
+            summary = job(cfg)
+            self.assertEqual(summary["steps"], cfg["total_steps"])
+            self.assertTrue(any(e["event"] == "warning" and "SFT loss only" in e["message"] for e in job.events()))
+            names = {e["name"] for e in job.events() if e["event"] == "metric"}
+            self.assertIn("val_sft_loss", names)
+            self.assertFalse({"centroid_l2", "ebm_rank1", "val_infonce_loss"} & names)
+
+
 class MetricsTest(unittest.TestCase):
     def test_metric_names_and_cadence(self) -> None:
         with tempfile.TemporaryDirectory() as root:

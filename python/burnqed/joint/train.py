@@ -203,14 +203,15 @@ def evaluate(prover: JointProver, data: JointDataset, ev: EvalSet, cfg: JointCon
     out: dict[str, float] = {}
     try:
         with torch.no_grad():
-            enc = Encoded(prover, data, ev.state_rows(), cfg)
+            rows_needed = ev.state_rows()
+            enc = Encoded(prover, data, rows_needed, cfg) if rows_needed.size else None  # no held-out group or contrastable anchor: SFT loss only
             grows = ev.groups.group_rows
-            if grows.size:
+            if enc is not None and grows.size:
                 positive = torch.from_numpy(ev.groups.group_is_positive.astype(bool))
                 out.update(separation_metrics(enc.states(grows), positive, cfg))
                 energies = prover.head.score(enc.states(grows), enc.goals_of(grows)).double().cpu().numpy()
                 out["ebm_rank1"], out["ebm_rank1_chance"], _ = rank1(ev.groups, energies)
-            if ev.anchors.size:
+            if enc is not None and ev.anchors.size:
                 rows = np.concatenate([ev.anchors[:, None], ev.negatives], axis=1)  # (A, 1+K)
                 goals_of = np.repeat(ev.anchors[:, None], rows.shape[1], axis=1)  # every row against its anchor's goal
                 e = prover.head.score(enc.states(rows), enc.goals_of(goals_of)).view(rows.shape)
@@ -333,6 +334,8 @@ def train(cfg: JointConfig, build: ProverBuild, data: JointDataset, ctx: StepCon
     opt = make_optimizer(cfg, lm_params, head_params)
     pos = start_position(cfg, fps, prover, opt, ctx.device, events)
     ev = make_eval_set(data.val_plan, cfg.eval_max_groups, cfg.eval_max_anchors, cfg.k_negatives, cfg.hard_ratio, cfg.seed)
+    if ev.state_rows().size == 0:
+        events.warning(f"the held-out split of {cfg.plan_dir} has no sibling group and no anchor with a negative ({data.val_plan.n_anchors} anchors): evaluations report the SFT loss only (no centroid_l2, rank-1 or InfoNCE: their abort rules cannot fire)")
     header = {"base_fingerprint": fps.base, "run_fingerprint": pos.run_fingerprint, "recipe": cfg.recipe(), "data": dict(fps.data), "model": cfg.model_dir}
     prover.train()
 
