@@ -454,7 +454,7 @@ export const PLAN_RECIPES: Recipes = deepFreeze({
  *   3e-5 a 120-step run barely moves (measured: val loss 1.386 → 1.300 vs → 1.26 at 1e-3). One
  *   torch thread: a step takes ~40 ms with one and ~100 ms with two on a 2-core machine that other
  *   work shares.
- * - plots: 1200 points (UMAP + t-SNE ≈ 10 s per iteration, keeping a cold `make reports` short).
+ * - plots: 800 points (UMAP + t-SNE ≈ 8 s per iteration, keeping a cold `make reports` short).
  */
 export const DEMO_RECIPES: Recipes = deepFreeze({
   ...PLAN_RECIPES,
@@ -463,7 +463,7 @@ export const DEMO_RECIPES: Recipes = deepFreeze({
     recipe: { ...PLAN_RECIPES.ebm_train.recipe, batch_size: 16, lr: 3e-3, log_every_steps: 6, eval_every_steps: 0, checkpoint_every_steps: 60 },
     controls: { ...PLAN_RECIPES.ebm_train.controls, threads: 1, timeout_s: 600 },
   },
-  plots: { ...PLAN_RECIPES.plots, recipe: { ...PLAN_RECIPES.plots.recipe, max_points: 1200 } },
+  plots: { ...PLAN_RECIPES.plots, recipe: { ...PLAN_RECIPES.plots.recipe, max_points: 800 } },
   // The synthetic world (src/demo/synthetic): a search proves within its first ~30 nodes or not at
   // all (an off-path state never returns to the proof), so 48 / 32 nodes of 8 candidates prove
   // what 64 / 48 do (measured: 86 and 125 of 244 miniF2F-like theorems, LLM-only and LLM+EBM, at
