@@ -50,7 +50,8 @@ export BURNQED_SET
 cat "$OUT/env.txt"
 t1=$SECONDS
 set +e
-"${BURNQED[@]}" run-all > "$OUT/run-all.log" 2>&1
+# E2E_RUN_ALL_TIMEOUT (s): stop run-all there and still write what finished (a bounded device session)
+timeout "${E2E_RUN_ALL_TIMEOUT:-0}" "${BURNQED[@]}" run-all > "$OUT/run-all.log" 2>&1
 rc=$?
 set -e
 echo "run-all: rc=$rc in $((SECONDS - t1)) s (model $((t1 - t0)) s)" | tee "$OUT/run-all.rc"
