@@ -206,10 +206,13 @@ class EmbedJobConfig:
         return config_from_dict(EmbedJobConfig, raw, where="embed config")
 
 
-def read_texts(path: str) -> list[str]:
+def read_texts(path: str, limit: Optional[int] = None) -> list[str]:
+    """The ``text`` of every record of a JSONL file (the first ``limit`` when given), errors naming the file and line."""
     texts: list[str] = []
     with open(path, "r", encoding="utf-8") as f:
         for line_no, line in enumerate(f, 1):
+            if limit is not None and len(texts) >= limit:
+                break
             if not line.strip():
                 continue
             try:

@@ -119,23 +119,12 @@ def check_verdict(merged: Mapping[str, float], saved: Mapping[str, float], cfg: 
 
 
 def read_check_texts(path: Optional[str], n: int) -> list[str]:
-    """The first ``n`` non-empty ``text`` fields of an SFT JSONL file (the fallback states without a file)."""
+    """The first ``n`` ``text`` fields of an SFT JSONL file (the fallback states without a file)."""
     if path is None:
         return list(FALLBACK_CHECK_TEXTS[:n])
-    texts: list[str] = []
-    with open(path, encoding="utf-8") as f:
-        for line_no, line in enumerate(f, 1):
-            if len(texts) >= n:
-                break
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{path}:{line_no}: not JSON ({e.msg}): {line[:200]!r}") from e
-            if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
-                raise ValueError(f"{path}:{line_no}: expected an object with a string 'text' (an SFT record), got {line[:200]!r}")
-            texts.append(rec["text"])
+    from burnqed.embed import read_texts  # the one JSONL text reader (errors name the file and line)
+
+    texts = read_texts(path, limit=n)
     if not texts:
         raise ValueError(f"{path}: no record to build the check batch from")
     return texts

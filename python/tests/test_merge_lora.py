@@ -91,7 +91,7 @@ class InputsTest(unittest.TestCase):
             with open(path, "w") as f:
                 f.write(json.dumps({"text": "[GOAL]a[PROOFSTEP]b"}) + "\n\n" + json.dumps({"text": "[GOAL]c[PROOFSTEP]d"}) + "\n" + json.dumps({"txt": 1}) + "\n")
             self.assertEqual(read_check_texts(path, 2), ["[GOAL]a[PROOFSTEP]b", "[GOAL]c[PROOFSTEP]d"])
-            with self.assertRaisesRegex(ValueError, r"val\.jsonl:4: expected an object with a string 'text'"):
+            with self.assertRaisesRegex(ValueError, r"val\.jsonl:4: expected \{\"text\": string\}"):
                 read_check_texts(path, 5)
 
     def test_config_readable_by_transformers_4(self) -> None:
