@@ -339,6 +339,10 @@ class TinyLlamaJointTest(unittest.TestCase):
             for key in ("grad_norm_lora", "grad_norm_lora_from_energy", "grad_norm_head"):
                 self.assertGreater(summary[key], 0.0, key)
             self.assertEqual(summary["trainable_parameters"]["head"], (3 * 64 * 32 + 32) + (32 * 16 + 16) + (16 * 8 + 8) + (8 + 1) + 1)
+            # the timed steps after warm-up: joint and SFT-only on the same batch, and their ratio
+            self.assertEqual(summary["timed_steps"], 2)
+            self.assertGreater(summary["timed_sft_only_step_s"], 0.0)
+            self.assertAlmostEqual(summary["joint_over_sft_step"], summary["timed_joint_step_s"] / summary["timed_sft_only_step_s"])
             ev = EventFile(root, "bad.jsonl")
             with self.assertRaisesRegex(JobAbort, r"grad_norm_lora_from_energy is 0\.0 \(no gradient\); grad_norm_head is 0\.0"):
                 smoke.main({**base, "joint": {**joint, "lambda_ebm": 0.0}}, ev.writer)

@@ -84,6 +84,7 @@ class SmokeConfig:
     state_tokens: int = 512
     goal_tokens: int = 512
     max_peak_mem_gb: float = 36.0  # plan Task 3.5
+    timed_steps: int = 2  # after the checked first step: this many joint steps and SFT-only steps on the same SFT batch, timed (0: none)
     device: str = "auto"
     seed: int = 0
 
@@ -207,11 +208,45 @@ def run_smoke(cfg: SmokeConfig, joint: JointConfig, build: ProverBuild, device: 
         torch.cuda.synchronize(device)
     step_s = time.monotonic() - t0
     peak_mb = torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None
+    timing = time_steps(cfg.timed_steps, prover, examples, tokens, joint, ctx, opt, lm_params, head_params, device)
     return {
+        **timing,
         "sft_loss": sft_loss, "infonce_loss": infonce, "grad_norm_lora": gn_lora, "grad_norm_lora_from_energy": from_energy, "grad_norm_head": gn_head,
         "peak_mem_mb": peak_mb, "step_s": step_s, "tokens": sft_tokens + tokens.n_tokens(), "tokens_per_s": (sft_tokens + tokens.n_tokens()) / step_s,
         "trainable_parameters": {"lm": sum(p.numel() for p in lm_params), "head": sum(p.numel() for p in head_params)},
     }
+
+
+def time_steps(n: int, prover: Any, examples: list[SftExample], tokens: GroupTokens, joint: JointConfig, ctx: Any, opt: Any, lm_params: list, head_params: list, device: torch.device) -> dict[str, Any]:
+    """``n`` joint steps and ``n`` SFT-only steps (the same SFT batch, no energy path) after the
+    first step's warm-up, alternating; medians and their ratio (plan Task 3.5: joint ≤ 1.5× SFT)."""
+    from burnqed.joint.train import clip
+
+    if n <= 0:
+        return {}
+
+    def timed(joint_step: bool) -> float:
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        t0 = time.monotonic()
+        opt.zero_grad(set_to_none=True)
+        sft_backward(prover, examples, ctx)
+        if joint_step:
+            contrastive_backward(prover, tokens, joint.lambda_ebm, joint.groups_per_micro_batch, joint.n_grad_negatives, joint.goal_grad)
+        clip(lm_params, joint.grad_clip_norm_lora)
+        clip(head_params, joint.grad_clip_norm_head)
+        opt.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        return time.monotonic() - t0
+
+    joint_s, sft_s = [], []
+    for _ in range(n):
+        joint_s.append(timed(True))
+        sft_s.append(timed(False))
+    jm, sm = float(np.median(joint_s)), float(np.median(sft_s))
+    return {"timed_joint_step_s": jm, "timed_sft_only_step_s": sm, "joint_over_sft_step": jm / sm if sm > 0 else None, "timed_steps": n,
+            "peak_mem_mb_timed": torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None}
 
 
 def failed_checks(result: Mapping[str, Any], max_peak_mem_gb: float) -> list[str]:
