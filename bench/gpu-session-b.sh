@@ -3,19 +3,7 @@
 # (bench/e2e-real-run.sh through the bundled CLI: carry .device and .e2e), then the embed schedule,
 # serve throughput and serve/embed agreement benches (carry .bench-tmp/shared-states.json).
 # Results under $OUT (default bench/results/gpu-session-b); each step has its own time limit.
-set -u
-OUT=${OUT:-bench/results/gpu-session-b}
-mkdir -p "$OUT" && OUT=$(cd "$OUT" && pwd)
-export PYTHONUNBUFFERED=1
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv > "$OUT/env.txt" 2>&1
-step() { # name seconds command...
-  local name=$1 secs=$2; shift 2
-  local t0=$SECONDS
-  timeout "$secs" "$@" > "$OUT/$name.log" 2>&1
-  local rc=$?
-  echo "[$name] rc=$rc in $((SECONDS - t0)) s"
-  tail -n 6 "$OUT/$name.log" | sed "s/^/[$name]   /"
-}
+. "$(dirname "$0")/gpu-session-lib.sh" gpu-session-b
 S=.bench-tmp/shared-states.json
 step e2e-real 330 env E2E_BUNDLE=.device FIXTURE=.e2e/fixture E2E_WORK=/tmp/e2e-work PYTHON=python3 bash bench/e2e-real-run.sh "$OUT/e2e"
 step embed-schedule 110 python3 bench/embed-schedule-gpu.py --states $S --n 2000 --mixes lognormal,shared --out "$OUT/embed-schedule.json"

@@ -9,15 +9,13 @@
  * Writes DIR/world.json, DIR/datasets/{goedel,numinamath,minif2f}/…jsonl (Goedel-LM/Lean-workbook-proofs
  * rows {problem_id, full_proof}; NuminaMath-LEAN rows {uuid, formal_statement, formal_proof};
  * DeepSeek-style miniF2F rows {name, split, header, formal_statement `… := by`}), DIR/texts.txt
- * (every state and tactic, one per line, for the tokenizer) and DIR/env.sh (the exports a run needs;
- * the REPL entry given by --repl, default the TypeScript source through tsx).
+ * (every state and tactic, one per line, for the tokenizer). bench/e2e-real-run.sh points
+ * BURNQED_DATASETS and BURNQED_REPL at them.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { generateSyntheticProblems, syntheticProofText, SYNTHETIC_HEADER, type SyntheticProblem } from "../src/demo/synthetic/synthetic-problems.js";
 import { writeSyntheticWorldFile } from "../src/demo/synthetic/synthetic-world-file.js";
-import { SYNTHETIC_REPL_SCRIPT } from "../src/demo/synthetic/synthetic-repl-command.js";
-import { repoRoot } from "../src/util/repo-root.js";
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,7 +23,7 @@ function flag(name: string, fallback: string): string {
 }
 
 const out = resolve(flag("out", ""));
-if (!flag("out", "")) throw new Error("usage: e2e-fixture.ts --out DIR [--n-train 30] [--n-minif2f 16] [--seed 7] [--repl 'node FILE']");
+if (!flag("out", "")) throw new Error("usage: e2e-fixture.ts --out DIR [--n-train 30] [--n-minif2f 16] [--seed 7]");
 const nTrain = Number(flag("n-train", "30"));
 const nMini = Number(flag("n-minif2f", "16"));
 const seed = Number(flag("seed", "7"));
@@ -51,14 +49,5 @@ writeFileSync(
   jsonl(mini.map((p, i) => ({ name: p.name, split: i % 4 === 3 ? "valid" : "test", informal_prefix: "", header: p.header, formal_statement: `${p.statement} by`, goal: p.states[0] }))),
 );
 writeFileSync(join(out, "texts.txt"), [...world.problems.flatMap((p) => [...p.states, ...p.tactics, p.statement]), SYNTHETIC_HEADER].join("\n") + "\n");
-const repl = flag("repl", `${process.execPath} --import tsx ${join(repoRoot(), SYNTHETIC_REPL_SCRIPT)}`);
-writeFileSync(
-  join(out, "env.sh"),
-  [
-    `export BURNQED_DATASETS="goedel=${out}/datasets/goedel,numinamath=${out}/datasets/numinamath,minif2f=${out}/datasets/minif2f"`,
-    `export BURNQED_REPL="${repl} --world ${out}/world.json"`,
-    "",
-  ].join("\n"),
-);
 const steps = world.problems.reduce((s, p) => s + p.tactics.length, 0);
 console.log(`e2e fixture in ${out}: ${train.length} training theorems (${goedel.length} Goedel rows, ${numina.length} NuminaMath rows), ${mini.length} miniF2F-format theorems (${mini.filter((_, i) => i % 4 !== 3).length} test), ${steps} proof steps`);

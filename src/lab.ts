@@ -4,9 +4,7 @@
  * src/stages/registry.ts; nothing here decides which implementation a profile uses.
  */
 import { openRun as open, type Run } from "./artifacts/run.js";
-import { openArchivedRun } from "./artifacts/archive.js";
-import { join } from "node:path";
-import { repoRoot } from "./util/repo-root.js";
+import { defaultArchiveDir, openArchivedRun } from "./artifacts/archive.js";
 import { runStage, stageStatus, type StageOutcome } from "./artifacts/stage.js";
 import { isDemo, type RunConfigInput } from "./config/run-config.js";
 import type { IterName } from "./config/run-paths.js";
@@ -25,7 +23,7 @@ export function openRun(input: RunConfigInput): Run {
 
 /** Reopen an archived run (burnqed archive) read-only: status and fresh stages' results work, nothing runs. */
 export function openArchive(name: string, archive_dir = ""): Run {
-  const run = openArchivedRun(archive_dir || process.env["ARCHIVE_DIR"] || join(repoRoot(), "archive"), name);
+  const run = openArchivedRun(archive_dir || defaultArchiveDir(), name);
   console.log(`archive '${name}': run '${run.config.run_id}' (profile ${run.config.profile}) at ${run.paths.root}, read-only`);
   return run;
 }

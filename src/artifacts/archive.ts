@@ -16,8 +16,8 @@
  * An archived run reopens read-only (openArchivedRun): status, verify, the lab's readers and the
  * notebooks' fresh stages work; a stage that would run, or a manifest update, is refused.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { normalizeRunConfig, type RunConfig, type RunConfigInput } from "../config/run-config.js";
 import { runPaths } from "../config/run-paths.js";
 import { writeJson, readJson } from "./json-file.js";
@@ -25,6 +25,7 @@ import { gitVersion, type GitVersion } from "./code-version.js";
 import { readManifest, verifyArtifact, emptyManifest } from "./manifest.js";
 import { sha256File } from "./hash.js";
 import type { Run } from "./run.js";
+import { repoRoot } from "../util/repo-root.js";
 
 export class ArchiveError extends Error {
   override name = "ArchiveError";
@@ -63,6 +64,11 @@ export interface ArchiveOptions {
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/i;
 
+/** ARCHIVE_DIR, else <repo>/archive. */
+export function defaultArchiveDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env["ARCHIVE_DIR"] || join(repoRoot(), "archive");
+}
+
 export const archiveRecordPath = (archive_dir: string, name: string) => join(resolve(archive_dir), name, "ARCHIVE.json");
 
 /** The options that rebuild this run's config (everything but where it lives). */
@@ -97,7 +103,7 @@ export function runningStages(run: Run): Array<{ stage: string; pid: number }> {
 }
 
 function moveDir(from: string, to: string): "renamed" | "copied (original kept)" {
-  mkdirSync(resolve(to, ".."), { recursive: true });
+  mkdirSync(dirname(to), { recursive: true });
   try {
     renameSync(from, to);
     return "renamed";
@@ -183,7 +189,7 @@ export function openArchivedRun(archive_dir: string, name: string): Run {
   const dest = join(resolve(archive_dir), name);
   const config = normalizeRunConfig({ ...rec.config, runs_dir: join(dest, "runs"), reports_dir: join(dest, "reports") });
   const paths = runPaths(config);
-  if (!existsSync(paths.manifest) || !statSync(paths.manifest).isFile()) throw new ArchiveError(`archive '${name}': its manifest ${paths.manifest} is missing`);
+  if (!existsSync(paths.manifest)) throw new ArchiveError(`archive '${name}': its manifest ${paths.manifest} is missing`);
   const refuse = (what: string): never => {
     throw new ArchiveError(`run '${config.run_id}' is archived as '${name}' (${dest}) and read-only: ${what} refused. Copy it into a runs folder to work on it.`);
   };

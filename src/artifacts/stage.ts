@@ -130,6 +130,16 @@ function inputHash(run: Run, rel: RunRel, stage: string): string {
   return sha256File(abs);
 }
 
+/**
+ * What a stage's outputs depend on, its code excluded: its params and its inputs' hashes. For
+ * resumable work that must not resume across another recipe or input, yet should survive a code
+ * fix (search chunks).
+ */
+export function dataKey(run: Run, spec: StageSpec<unknown>): string {
+  const { params_hash, input_hashes } = stageKey(run, spec);
+  return sha256Text(canonicalJson({ params_hash, input_hashes })).slice(0, 16);
+}
+
 export function stageKey(run: Run, spec: StageSpec<unknown>): KeyParts {
   const params_hash = sha256Text(canonicalJson(spec.params ?? null));
   const input_hashes: Record<string, string> = {};

@@ -17,7 +17,7 @@ import { formatStatusTable, show } from "../notebooks/show.js";
 import { pipeline, stageEntry, stageSpec, STAGE_NAMES } from "../stages/registry.js";
 import { exportRecipes } from "../config/recipes.js";
 import { repoRoot } from "../util/repo-root.js";
-import { archiveRun, listArchives, openArchivedRun, ArchiveError } from "../artifacts/archive.js";
+import { archiveRun, defaultArchiveDir, listArchives, openArchivedRun, ArchiveError } from "../artifacts/archive.js";
 import { ebmCommand } from "./ebm-command.js";
 import { METRICS_HELP, metricsCommand, plotsCommand } from "./metrics-command.js";
 import { dataCommand } from "./data-command.js";
@@ -91,7 +91,7 @@ const VALUE_FLAGS = new Set(["run", "profile", "runs-dir", "reports-dir", "seed"
 
 function archiveDir(args: Args): string {
   const f = args.flags.get("archive-dir");
-  return typeof f === "string" ? f : process.env["ARCHIVE_DIR"] || join(repoRoot(), "archive");
+  return typeof f === "string" ? f : defaultArchiveDir();
 }
 
 /** The run, or with --archive NAME the archived run, read-only. */

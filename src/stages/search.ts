@@ -16,11 +16,10 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { canonicalJson, sha256File, sha256Text } from "../artifacts/hash.js";
 import { readJson } from "../artifacts/json-file.js";
 import { readTable } from "../artifacts/arrow-table.js";
 import { FAILED_TACTICS, THEOREMS, TRAJECTORIES } from "../artifacts/schemas.js";
-import { runShardContext, type OutputDecl, type StageContext, type StageSpec } from "../artifacts/stage.js";
+import { dataKey, runShardContext, type OutputDecl, type StageContext, type StageSpec } from "../artifacts/stage.js";
 import type { Run } from "../artifacts/run.js";
 import { EBM_CONFIGS, type EbmConfigName, type IterName, type RunRel, type SearchRunPaths } from "../config/run-paths.js";
 import { isDemo } from "../config/run-config.js";
@@ -136,7 +135,7 @@ export function searchStage(run: Run, kind: SearchKind, it: IterName, ebm: EbmCo
   if (def.kind === "pool") outputs.push({ path: run.paths.iter(it).search.traced_proofs, kind: "jsonl" }, { path: run.paths.iter(it).search.preference_pairs, kind: "jsonl" });
   const what = def.kind === "pool" ? "the contrastive pool" : `miniF2F (${recipe.minif2f_split} split)`;
   const params = { search: cfg, max_tokens: recipe.max_tokens, ...(def.kind === "minif2f" ? { split: recipe.minif2f_split } : {}), services: serviceParams(run, it, ebm !== null), ...(ebm ? { embed_recipe: run.config.recipes.embed.recipe } : {}) };
-  return {
+  const spec: StageSpec<SearchStageResult> = {
     name: def.name,
     description: `best-first search of ${what} with the ${it} policy${ebm ? ` and config ${ebm}'s energy head (ebm_weight ${cfg.ebm_weight})` : ", LLM-only"}: ${cfg.max_nodes} nodes, ${cfg.n_candidates} candidates, T ${cfg.temperature}, ${cfg.timeout_s} s`,
     params,
@@ -144,19 +143,11 @@ export function searchStage(run: Run, kind: SearchKind, it: IterName, ebm: EbmCo
     inputs: inputsOf(run, def),
     code: { module: MODULE, jobs: isDemo(run.config) ? [] : ["serve"] },
     outputs,
-    run: (ctx) => runSearchStage(ctx, run, def, cfg, chunkKey(run, def, params)),
+    // chunks resume only the search that wrote them: another budget, temperature, policy, head or
+    // theorem list starts a new folder (the old one stays); a code fix resumes
+    run: (ctx) => runSearchStage(ctx, run, def, cfg, dataKey(run, spec)),
   };
-}
-
-/**
- * The chunk folder's key: the stage's params and input contents. Chunks resume only the search
- * that wrote them — another budget, temperature, policy, head or theorem list starts a new folder
- * (the old one stays on disk). Code edits do not move it: a re-run after a fix resumes.
- */
-export function chunkKey(run: Run, def: SearchStageDef, params: unknown): string {
-  const m = run.manifest();
-  const inputs = Object.fromEntries(inputsOf(run, def).map((rel) => [rel, m.artifacts[rel]?.sha256 ?? (existsSync(run.paths.abs(rel)) ? sha256File(run.paths.abs(rel)) : "missing")]));
-  return sha256Text(canonicalJson({ params, inputs })).slice(0, 16);
+  return spec;
 }
 
 /** The stage's theorem list: the contrastive pool, or the ingested miniF2F statements of the split. */
@@ -337,5 +328,5 @@ async function startServices(ctx: StageContext, run: Run, def: SearchStageDef): 
  * (on the host holding every shard's chunk files) searches nothing that is there and merges.
  */
 export async function runSearchShard(run: Run, spec: StageSpec<unknown>, def: SearchStageDef, shard: Shard): Promise<SearchStageResult> {
-  return runShardContext(run, spec, (ctx) => runSearchStage(ctx, run, def, stageSearchConfig(run, def), chunkKey(run, def, spec.params), shard));
+  return runShardContext(run, spec, (ctx) => runSearchStage(ctx, run, def, stageSearchConfig(run, def), dataKey(run, spec), shard));
 }
