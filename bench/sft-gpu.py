@@ -6,30 +6,41 @@ q/k/v/o/gate/up/down; float32 adapter weights, as burnqed.sft trains them), trai
 SFT length mix: example lengths (prompt + tactic + EOS) drawn from the lognormal fitted to p50 199,
 p95 539, p99 831 tokens, tactics from a lognormal with median 24 tokens; token ids are random (a
 random model's cost does not depend on them). In ONE process, on the same examples in the same
-16-example steps, through burnqed.sft's own train_step + AdamW:
+16-example steps, through burnqed.sft's own train_step + AdamW, a list of runs (--runs):
 
-  a. plan    the plan's recipe: micro-batch 2 examples right-padded to the longer (dynamic
-             padding, a 2-D attention mask), full logits (what SFTTrainer computes), sdpa;
-  b. packed  the job's packed mode: rows of <= 4096 tokens, a 4-D block-diagonal mask, sdpa,
-             logits only where a completion token is predicted, rows padded to a multiple of 8;
-  c. flex    the job's flex mode (torch >= 2.5): the same rows under a flex-attention document
-             mask, rows padded to a multiple of 512; every row length is compiled before timing.
+  plan          the plan's recipe: micro-batch 2 examples right-padded to the longer (dynamic
+                padding, a 2-D attention mask), full logits (what SFTTrainer computes), sdpa,
+                bf16=True as Trainer does it (autocast over the float32 adapter);
+  packed        the job's packed mode: rows of <= 4096 tokens, a 4-D block-diagonal mask, sdpa,
+                logits only where a completion token is predicted, rows padded to a multiple of 8;
+  flex          the job's default (torch >= 2.5): the same rows under a flex-attention document
+                mask, rows padded to a multiple of 512; every row length is compiled before timing;
+  flex_float32  flex with the LoRA path in float32 (lora_compute=float32: every adapter's input
+                cast up), the job's mode before autocast;
+  flex_rows8192 flex with rows of <= 8192 tokens (a 16-example step is one row);
+  *_compiled    each decoder layer under torch.compile (compile_layers);
+  *_gradient_checkpointing  activation checkpointing (what fits the plan's 40 GB card).
 
-Each mode runs for --measure-s seconds after its warm-up; reported: real tokens/s (prompt +
-completion tokens of the examples, padding excluded), s/step, steps, padding efficiency, peak
-memory; and the ratios. One JSON line on stdout, the same object in --out.
+Every run starts from the same weights. Each runs for --measure-s seconds after its warm-up;
+reported: real tokens/s (prompt + completion tokens of the examples, padding excluded), s/step,
+steps, padding efficiency, peak memory, the first step's loss (the precisions agree); the ratios
+to plan and to flex; --profile RUN adds where the GPU time of 3 steps goes (torch.profiler). One
+JSON line on stdout, the same object in --out. A run that fails (a compile error) is recorded
+under "failures" and the others go on.
 
-    python3 bench/sft-gpu.py --out bench/results/sft-gpu.json [--measure-s 60] [--modes plan,packed,flex]
+    python3 bench/sft-gpu.py --out bench/results/sft-gpu.json [--measure-s 60] [--runs plan,flex,...] [--profile flex]
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import json
 import math
 import os
 import sys
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -38,7 +49,7 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(ROOT, "python")]
 
-from burnqed.sft import bridge_float32_modules, DEFAULT_PAD_MULTIPLE, FLEX_PAD_MULTIPLE, PLAN_LORA_TARGETS, Dist, StepContext, completion_ce_sum, enable_flex, pad_batch, train_step  # noqa: E402
+from burnqed.sft import bridge_float32_modules, compile_decoder_layers, decoder_of, install_autocast, DEFAULT_PAD_MULTIPLE, FLEX_PAD_MULTIPLE, PLAN_LORA_TARGETS, Dist, StepContext, completion_ce_sum, enable_flex, pad_batch, train_step  # noqa: E402
 from burnqed.sft_data import IGNORE_INDEX, SftExample  # noqa: E402
 from burnqed.sft_packing import collate_packed, plan_steps  # noqa: E402
 from burnqed.sft_special_tokens import lora_token_kwargs  # noqa: E402
@@ -113,14 +124,39 @@ def set_attention(model: Any, attn: str) -> str:
     return getattr(base.config, "_attn_implementation", attn)
 
 
-def mode_context(mode: str, device: torch.device) -> StepContext:
+def mode_context(mode: str, device: torch.device, max_tokens_per_row: int = 4096) -> StepContext:
     """The plan's layout, or the job's defaults (SftConfig: rows of 4096, one row per micro-batch)."""
-    common = dict(dtype=torch.bfloat16, device=device, pad_id=0, max_tokens_per_row=4096)
+    common = dict(dtype=torch.bfloat16, device=device, pad_id=0, max_tokens_per_row=max_tokens_per_row)
     if mode == "plan":
         return StepContext(attention="padding_mask", pad_multiple=1, keep_completion_logits=False, rows_per_micro_batch=2, **common)
     if mode == "packed":
         return StepContext(attention="block_mask", pad_multiple=DEFAULT_PAD_MULTIPLE, keep_completion_logits=True, rows_per_micro_batch=1, **common)
     return StepContext(attention="flex", pad_multiple=FLEX_PAD_MULTIPLE, keep_completion_logits=True, rows_per_micro_batch=1, **common)
+
+
+def set_lora_compute(model: Any, lora_compute: str, device: torch.device) -> str:
+    """Switch the one loaded model between the job's two LoRA precisions (burnqed.sft.install_autocast
+    is one-way; the bench undoes it to measure the float32 path on the same weights)."""
+    decoder = decoder_of(model)
+    if lora_compute == "autocast":
+        install_autocast(model, torch.bfloat16, device.type)
+        return "autocast"
+    if getattr(decoder, "_burnqed_autocast", None) is not None:
+        del decoder.forward  # the class's forward again
+        decoder._burnqed_autocast = None
+        for m in model.modules():
+            if hasattr(m, "cast_input_dtype_enabled"):
+                m.cast_input_dtype_enabled = True
+    return "float32"
+
+
+def set_compiled(model: Any, on: bool) -> int:
+    """torch.compile each decoder layer (burnqed.sft.compile_decoder_layers), or back to eager."""
+    if on:
+        return compile_decoder_layers(model)
+    for layer in decoder_of(model).layers:
+        layer._compiled_call_impl = None
+    return 0
 
 
 def compile_flex_shapes(model: Any, ctx: StepContext, vocab: int) -> float:
@@ -129,10 +165,13 @@ def compile_flex_shapes(model: Any, ctx: StepContext, vocab: int) -> float:
     t0 = time.perf_counter()
     rng = np.random.default_rng(7)
     for width in range(ctx.pad_multiple, ctx.max_tokens_per_row + 1, ctx.pad_multiple):
-        n = width - 5  # one example that pads to `width`
-        ids = rng.integers(3, vocab, size=n).tolist()
-        ex = SftExample("warmup", tuple(ids), tuple([IGNORE_INDEX] * (n - 4) + ids[-4:]), 4)
-        batch = pad_batch(collate_packed([[ex]], ctx.pad_id), ctx.pad_multiple, ctx.pad_id).to(ctx.device)
+        row, left = [], width - 5  # one row that pads to `width`, of examples no longer than the recipe's max_length
+        while left > 0:
+            n = min(left, MAX_LENGTH)
+            ids = rng.integers(3, vocab, size=n).tolist()
+            row.append(SftExample("warmup", tuple(ids), tuple([IGNORE_INDEX] * (n - min(4, n - 1)) + ids[n - min(4, n - 1):]), min(4, n - 1)))
+            left -= n
+        batch = pad_batch(collate_packed([row], ctx.pad_id), ctx.pad_multiple, ctx.pad_id).to(ctx.device)
         completion_ce_sum(model, batch, ctx).backward()
     model.zero_grad(set_to_none=True)
     sync(ctx.device)
@@ -144,51 +183,125 @@ def sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def run_mode(mode: str, model: Any, named: list[tuple[str, torch.nn.Parameter]], examples: list[SftExample], steps: list[Any], measure_s: float, vocab: int, device: torch.device) -> dict[str, Any]:
-    ctx = mode_context(mode, device)
-    impl = set_attention(model, "flex_attention" if mode == "flex" else "sdpa")
-    params = [p for _, p in named]
-    opt = torch.optim.AdamW(params, lr=3e-5)
-    lengths = [len(e) for e in examples]
+@dataclass(frozen=True)
+class RunSpec:
+    """One timed configuration of the one loaded model."""
+
+    name: str
+    mode: str  # plan | packed | flex
+    lora_compute: str = "autocast"
+    max_tokens_per_row: int = 4096
+    compile_layers: bool = False
+    gradient_checkpointing: bool = False
+
+
+# name: (mode, lora_compute, max_tokens_per_row, compile_layers, gradient_checkpointing)
+RUN_SPECS = {spec.name: spec for spec in (
+    RunSpec("plan", "plan"),  # the plan's recipe: SFTTrainer with bf16=True (autocast over the float32 adapter)
+    RunSpec("plan_float32", "plan", lora_compute="float32"),
+    RunSpec("packed", "packed"),
+    RunSpec("flex_float32", "flex", lora_compute="float32"),  # the job before lora_compute: every adapter input cast to float32
+    RunSpec("flex", "flex"),  # the job's defaults
+    RunSpec("flex_rows8192", "flex", max_tokens_per_row=8192),
+    RunSpec("flex_compiled", "flex", compile_layers=True),
+    RunSpec("flex_rows8192_compiled", "flex", max_tokens_per_row=8192, compile_layers=True),
+    RunSpec("flex_gradient_checkpointing", "flex", gradient_checkpointing=True),
+    RunSpec("flex_compiled_gradient_checkpointing", "flex", compile_layers=True, gradient_checkpointing=True),
+)}
+DEFAULT_RUNS = "plan,flex_float32,flex,flex_gradient_checkpointing,flex_rows8192,flex_compiled"
+
+
+def configure(model: Any, spec: RunSpec, device: torch.device) -> dict[str, Any]:
+    base = model.get_base_model()
+    if spec.gradient_checkpointing:
+        base.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    else:
+        base.gradient_checkpointing_disable()
+    return {"lora_compute": set_lora_compute(model, spec.lora_compute, device), "compiled_layers": set_compiled(model, spec.compile_layers),
+            "attn_implementation": set_attention(model, "flex_attention" if spec.mode == "flex" else "sdpa")}
+
+
+def step_loop(model: Any, params: list[torch.nn.Parameter], opt: torch.optim.Optimizer, examples: list[SftExample], lengths: list[int], steps: list[Any], ctx: StepContext, measure_s: float, name: str) -> tuple[int, int, int, float, list[float]]:
     dist = Dist()  # one process: the collectives are no-ops
-    compile_s = compile_flex_shapes(model, ctx, vocab) if mode == "flex" else 0.0
-    for step in steps[:2]:  # warm-up: kernels, allocator
-        train_step(model, params, opt, examples, lengths, step.examples, step.n_completion_tokens, 1.0, ctx, dist)
-        opt.step()
-    sync(device)
-    if device.type == "cuda":
-        torch.cuda.reset_peak_memory_stats(device)
     tokens = processed = done = 0
+    losses: list[float] = []
     t0 = time.perf_counter()
-    for step in steps[2:]:
+    for step in steps:
         r = train_step(model, params, opt, examples, lengths, step.examples, step.n_completion_tokens, 1.0, ctx, dist)
         opt.step()
         tokens += r.tokens
         processed += r.processed_tokens
         done += 1
+        losses.append(r.loss)
         if not math.isfinite(r.loss):
-            raise RuntimeError(f"{mode}: non-finite loss at step {done}")
+            raise RuntimeError(f"{name}: non-finite loss at step {done}")
         if time.perf_counter() - t0 >= measure_s:
             break
-    sync(device)
-    wall = time.perf_counter() - t0
-    opt.zero_grad(set_to_none=True)
-    return {
-        "mode": mode,
-        "attention": ctx.attention,
-        "attn_implementation": impl,
-        "rows_per_micro_batch": ctx.rows_per_micro_batch,
-        "pad_to_multiple_of": ctx.pad_multiple,
-        "completion_logits_only": ctx.keep_completion_logits,
-        "steps": done,
-        "real_tokens": tokens,
-        "real_tokens_per_s": tokens / wall,
-        "s_per_step": wall / max(done, 1),
-        "padding_efficiency": tokens / processed if processed else None,
-        "peak_mem_gib": torch.cuda.max_memory_allocated(device) / 2**30 if device.type == "cuda" else None,
-        "compile_s": compile_s,
-        "wall_s": wall,
-    }
+    sync(ctx.device)
+    return tokens, processed, done, time.perf_counter() - t0, losses
+
+
+def run_spec(spec: RunSpec, model: Any, named: list[tuple[str, torch.nn.Parameter]], examples: list[SftExample], steps: list[Any], measure_s: float, vocab: int, device: torch.device, profile: bool = False) -> dict[str, Any]:
+    ctx = mode_context(spec.mode, device, spec.max_tokens_per_row)
+    setup = configure(model, spec, device)
+    params = [p for _, p in named]
+    initial = [p.detach().clone() for p in params]  # every run starts from the same weights
+    opt = torch.optim.AdamW(params, lr=3e-5)
+    lengths = [len(e) for e in examples]
+    try:
+        t_warm = time.perf_counter()
+        compile_s = compile_flex_shapes(model, ctx, vocab) if spec.mode == "flex" or spec.compile_layers else 0.0
+        first = step_loop(model, params, opt, examples, lengths, steps[:2], ctx, float("inf"), spec.name)[4]  # warm-up: kernels, allocator; the loss of step 1 checks the precision
+        warm_s = time.perf_counter() - t_warm
+        if device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(device)
+        tokens, processed, done, wall, _ = step_loop(model, params, opt, examples, lengths, steps[2:], ctx, measure_s, spec.name)
+        out = {
+            **dataclasses.asdict(spec), **setup,
+            "attention": ctx.attention,
+            "rows_per_micro_batch": ctx.rows_per_micro_batch,
+            "pad_to_multiple_of": ctx.pad_multiple,
+            "completion_logits_only": ctx.keep_completion_logits,
+            "first_step_loss": first[0],
+            "steps": done,
+            "real_tokens": tokens,
+            "real_tokens_per_s": tokens / wall,
+            "s_per_step": wall / max(done, 1),
+            "padding_efficiency": tokens / processed if processed else None,
+            "peak_mem_gib": torch.cuda.max_memory_allocated(device) / 2**30 if device.type == "cuda" else None,
+            "compile_s": compile_s,
+            "warmup_s": warm_s,
+            "wall_s": wall,
+        }
+        if profile:
+            out["profile"] = profile_steps(model, params, opt, examples, lengths, steps[2 + done : 2 + done + 3], ctx, spec.name)
+        return out
+    finally:
+        opt.zero_grad(set_to_none=True)
+        with torch.no_grad():
+            for p, p0 in zip(params, initial):
+                p.copy_(p0)
+
+
+def profile_steps(model: Any, params: list[torch.nn.Parameter], opt: torch.optim.Optimizer, examples: list[SftExample], lengths: list[int], steps: list[Any], ctx: StepContext, name: str) -> dict[str, Any]:
+    """Where a step's GPU time goes: torch.profiler over a few steps, kernels grouped by name."""
+    from torch.profiler import ProfilerActivity, profile as torch_profile
+
+    acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if ctx.device.type == "cuda" else [])
+    with torch_profile(activities=acts) as prof:
+        _, _, done, wall, _ = step_loop(model, params, opt, examples, lengths, steps, ctx, float("inf"), name)
+    events = [e for e in prof.key_averages() if str(getattr(e, "device_type", "")).endswith("CUDA")]  # kernels, not the CPU ops that launched them
+    key = "self_device_time_total" if events and hasattr(events[0], "self_device_time_total") else "self_cuda_time_total"
+    rows = sorted(((e.key, getattr(e, key, 0.0), e.count) for e in events), key=lambda r: -r[1])
+    total = sum(t for _, t, _ in rows)
+    table = [{"name": k[:120], "self_device_ms": t / 1e3, "share": t / total if total else None, "calls": c} for k, t, c in rows[:40]]
+    buckets: dict[str, float] = {}
+    for k, t, _ in rows:
+        low = k.lower()
+        b = ("gemm" if any(w in low for w in ("gemm", "matmul", "cutlass", "sm90_xmma", "nvjet", "cublas")) else "attention" if any(w in low for w in ("flex", "attention", "fmha", "flash")) else
+             "copy/cast" if any(w in low for w in ("copy", "cast", "to_copy")) else "elementwise/other")
+        buckets[b] = buckets.get(b, 0.0) + t / 1e3
+    return {"steps": done, "wall_s": wall, "device_ms_total": total / 1e3, "device_ms_by_kind": buckets, "top_kernels": table}
 
 
 def flex_ok() -> bool:
@@ -205,86 +318,111 @@ def flex_ok() -> bool:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "sft-gpu.json"))
-    ap.add_argument("--measure-s", type=float, default=60.0, help="timed seconds per mode (after warm-up)")
-    ap.add_argument("--modes", default=",".join(MODES))
+    ap.add_argument("--measure-s", type=float, default=60.0, help="timed seconds per run (after its warm-up)")
+    ap.add_argument("--runs", default=DEFAULT_RUNS, help=f"comma-separated, from {list(RUN_SPECS)}")
+    ap.add_argument("--profile", default="", help="comma-separated run names to profile (torch.profiler, 3 steps after the timed window)")
     ap.add_argument("--n-examples", type=int, default=16 * 400)
-    ap.add_argument("--gradient-checkpointing", action="store_true", help="also run the best mode with activation checkpointing (what fits a 40 GB card)")
-    ap.add_argument("--compare-token-modes", action="store_true", help="also run the best mode with modules_to_save (the plan's embed_tokens + lm_head) instead of trainable token rows")
-    ap.add_argument("--smoke", action="store_true", help="a 2-layer 64-wide model for 2 s per mode: checks the bench runs (CPU allowed, flex needs CUDA)")
+    ap.add_argument("--compare-token-modes", action="store_true", help="also run flex with modules_to_save (the plan's embed_tokens + lm_head) instead of trainable token rows")
+    ap.add_argument("--smoke", action="store_true", help="a 2-layer 64-wide model for 2 s per run: checks the bench runs (CPU allowed; flex and compile need CUDA)")
     args = ap.parse_args()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device.type != "cuda" and not args.smoke:
         raise SystemExit("bench/sft-gpu.py needs a CUDA GPU (or --smoke)")
     shape = SMOKE_SHAPE if args.smoke else DEEPSEEK_PROVER_V15
     measure_s = 2.0 if args.smoke else args.measure_s
-    modes = [m for m in args.modes.split(",") if m]
-    unknown = sorted(set(modes) - set(MODES))
+    names = [m for m in args.runs.split(",") if m]
+    unknown = sorted(set(names) - set(RUN_SPECS))
     if unknown:
-        raise SystemExit(f"unknown mode(s) {unknown}; modes: {list(MODES)}")
-    if "flex" in modes and not (flex_ok() and device.type == "cuda"):
-        print("flex attention needs torch >= 2.5 on CUDA: mode flex skipped", file=sys.stderr)
-        modes.remove("flex")
+        raise SystemExit(f"unknown run(s) {unknown}; runs: {list(RUN_SPECS)}")
+    specs = [RUN_SPECS[n] for n in names]
+    cuda_only = [s.name for s in specs if (s.mode == "flex" or s.compile_layers) and not (flex_ok() and device.type == "cuda")]
+    if cuda_only:
+        print(f"flex attention and compiled layers need torch >= 2.5 on CUDA: skipped {cuda_only}", file=sys.stderr)
+        specs = [s for s in specs if s.name not in cuda_only]
+    profiled = {p for p in args.profile.split(",") if p}
     t_start = time.perf_counter()
     lengths, completions = length_mix(args.n_examples, seed=0)
     vocab = shape["vocab_size"]
     examples = synthetic_examples(lengths, completions, vocab, seed=1)
     steps = plan_steps(lengths.tolist(), completions.tolist(), examples_per_step=16, max_tokens_per_row=4096, seed=0)
-    if "flex" in modes:
-        enable_flex("flex")
+    enable_flex("flex")  # raises dynamo's recompile limits: flex and compiled layers see several row lengths
     t0 = time.perf_counter()
     model, named = build_model(shape, "sdpa", device)
     build_s = time.perf_counter() - t0
     runs: dict[str, Any] = {}
-    for mode in modes:
-        runs[mode] = run_mode(mode, model, named, examples, steps, measure_s, vocab, device)
-        print(f"bench/sft-gpu: {mode}: {runs[mode]['real_tokens_per_s']:.0f} real tok/s, {runs[mode]['s_per_step']:.3f} s/step, peak {runs[mode]['peak_mem_gib']} GiB", file=sys.stderr)
-    best = "flex" if "flex" in runs else "packed" if "packed" in runs else None
-    if best and args.gradient_checkpointing:
-        # the same best mode with activation checkpointing: what fits the plan's 40 GB card
-        model.get_base_model().gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
-        r = run_mode(best, model, named, examples, steps, measure_s, vocab, device)
-        model.get_base_model().gradient_checkpointing_disable()
-        runs[f"{best}_gradient_checkpointing"] = {**r, "gradient_checkpointing": True}
-        print(f"bench/sft-gpu: {best} + gradient checkpointing: {r['real_tokens_per_s']:.0f} real tok/s, peak {r['peak_mem_gib']} GiB", file=sys.stderr)
+    failures: dict[str, str] = {}
     token_modes = {"trainable_token_rows": {"trainable_parameters": sum(p.numel() for _, p in named)}}
-    if best and args.compare_token_modes:
+    def assemble(complete: bool) -> dict[str, Any]:
+        base_run = "plan" if "plan" in runs else None
+        ratios = {f"{k}_over_{base_run}": runs[k]["real_tokens_per_s"] / runs[base_run]["real_tokens_per_s"] for k in runs if base_run and k != base_run}
+        if "flex" in runs:
+            ratios.update({f"{k}_over_flex": runs[k]["real_tokens_per_s"] / runs["flex"]["real_tokens_per_s"] for k in runs if k not in ("flex", base_run)})
+        best = max((k for k in runs if k != base_run), key=lambda k: runs[k]["real_tokens_per_s"], default=None)
+        fits_40gb = [k for k in runs if runs[k]["peak_mem_gib"] is not None and runs[k]["peak_mem_gib"] < 36.0]
+        import peft
+        import transformers
+
+        mu, sigma = lognormal_fit(LENGTH_QUANTILES)
+        result = {
+            "bench": "sft-gpu",
+            "model": f"random-init LlamaForCausalLM, {'SMOKE shape' if args.smoke else 'DeepSeek-Prover-V1.5 shape'}, bfloat16; PEFT LoRA r32 alpha 64 dropout 0.05 on q/k/v/o/gate/up/down (float32 adapter weights; lora_compute per run); [GOAL]/[PROOFSTEP] rows trainable (trainable_token_rows unless a run says modules_to_save)",
+            "shape": shape,
+            "gpu": torch.cuda.get_device_name() if device.type == "cuda" else "cpu",
+            "versions": {"torch": torch.__version__, "transformers": transformers.__version__, "peft": peft.__version__},
+            "trainable_parameters": token_modes,
+            "length_mix": {"lognormal_mu": mu, "lognormal_sigma": sigma, "p50": float(np.percentile(lengths, 50)), "p95": float(np.percentile(lengths, 95)), "p99": float(np.percentile(lengths, 99)),
+                           "mean": float(lengths.mean()), "completion_mean": float(completions.mean()), "examples": int(len(lengths))},
+            "examples_per_step": 16,
+            "build_s": build_s,
+            "runs": runs,
+            "failures": failures,
+            "ratios": ratios,
+            "best": best,
+            "target": {"real_tokens_per_s": 9000, "over_plan": 8.0,
+                       "best_real_tokens_per_s": runs[best]["real_tokens_per_s"] if best else None, "best_over_plan": ratios.get(f"{best}_over_plan") if best else None},
+            "fits_40gb_card": {k: runs[k]["real_tokens_per_s"] for k in fits_40gb},
+            "total_s": time.perf_counter() - t_start,
+            "complete": complete,
+        }
+        return result
+
+    def write(complete: bool) -> dict[str, Any]:
+        """The JSON after every run (complete: false until the end): a killed bench keeps what it measured."""
+        result = assemble(complete)
+        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+        tmp = f"{args.out}.tmp"
+        with open(tmp, "w") as f:
+            f.write(json.dumps(result, sort_keys=True, indent=2) + "\n")
+        os.replace(tmp, args.out)
+        return result
+
+    for spec in specs:
+        try:
+            r = runs[spec.name] = run_spec(spec, model, named, examples, steps, measure_s, vocab, device, profile=spec.name in profiled)
+        except Exception as e:  # one configuration failing (a compile error) must not lose the others
+            failures[spec.name] = f"{type(e).__name__}: {str(e)[:2000]}"
+            print(f"bench/sft-gpu: {spec.name}: FAILED {failures[spec.name][:400]}", file=sys.stderr)
+            set_compiled(model, False)
+            if device.type == "cuda":
+                torch.cuda.empty_cache()
+            continue
+        print(f"bench/sft-gpu: {spec.name}: {r['real_tokens_per_s']:.0f} real tok/s, {r['s_per_step']:.3f} s/step, padding eff {r['padding_efficiency']:.3f}, peak {r['peak_mem_gib']} GiB, "
+              f"first loss {r['first_step_loss']:.4f}, warm-up {r['warmup_s']:.1f} s", file=sys.stderr)
+        if "profile" in r:
+            print(f"bench/sft-gpu: {spec.name} profile: {json.dumps(r['profile']['device_ms_by_kind'])}", file=sys.stderr)
+        write(False)
+    set_compiled(model, False)
+    if args.compare_token_modes and "flex" in runs:
         del model, named
         gc.collect()
         if device.type == "cuda":
             torch.cuda.empty_cache()
         model, named = build_model(shape, "sdpa", device, token_mode="modules_to_save")
-        r = run_mode(best, model, named, examples, steps, measure_s, vocab, device)
-        runs[f"{best}_modules_to_save"] = {**r, "special_tokens_mode": "modules_to_save"}
+        r = run_spec(RUN_SPECS["flex"], model, named, examples, steps, measure_s, vocab, device)
+        runs["flex_modules_to_save"] = {**r, "name": "flex_modules_to_save", "special_tokens_mode": "modules_to_save"}
         token_modes["modules_to_save"] = {"trainable_parameters": sum(p.numel() for _, p in named)}
-        print(f"bench/sft-gpu: {best} with modules_to_save: {r['real_tokens_per_s']:.0f} real tok/s, peak {r['peak_mem_gib']} GiB, {token_modes['modules_to_save']['trainable_parameters']:,} trainable", file=sys.stderr)
-    ratios = {f"{a}_over_{b}": runs[a]["real_tokens_per_s"] / runs[b]["real_tokens_per_s"] for a, b in (("packed", "plan"), ("flex", "plan"), ("flex", "packed")) if a in runs and b in runs}
-    for k in list(runs):
-        if k.endswith("_modules_to_save") or k.endswith("_gradient_checkpointing"):
-            ratios[f"{k}_over_{best}"] = runs[k]["real_tokens_per_s"] / runs[best]["real_tokens_per_s"]
-    import peft
-    import transformers
-
-    mu, sigma = lognormal_fit(LENGTH_QUANTILES)
-    result = {
-        "bench": "sft-gpu",
-        "model": f"random-init LlamaForCausalLM, {'SMOKE shape' if args.smoke else 'DeepSeek-Prover-V1.5 shape'}, bfloat16; PEFT LoRA r32 alpha 64 dropout 0.05 on q/k/v/o/gate/up/down (float32 adapter); [GOAL]/[PROOFSTEP] rows trainable (trainable_token_rows unless a run says modules_to_save)",
-        "shape": shape,
-        "gpu": torch.cuda.get_device_name() if device.type == "cuda" else "cpu",
-        "versions": {"torch": torch.__version__, "transformers": transformers.__version__, "peft": peft.__version__},
-        "trainable_parameters": token_modes,
-        "length_mix": {"lognormal_mu": mu, "lognormal_sigma": sigma, "p50": float(np.percentile(lengths, 50)), "p95": float(np.percentile(lengths, 95)), "p99": float(np.percentile(lengths, 99)),
-                       "mean": float(lengths.mean()), "completion_mean": float(completions.mean()), "examples": int(len(lengths))},
-        "examples_per_step": 16,
-        "build_s": build_s,
-        "runs": runs,
-        "ratios": ratios,
-        "total_s": time.perf_counter() - t_start,
-    }
-    line = json.dumps(result, sort_keys=True)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as f:
-        f.write(json.dumps(result, sort_keys=True, indent=2) + "\n")
-    print(line)
+        print(f"bench/sft-gpu: flex with modules_to_save: {r['real_tokens_per_s']:.0f} real tok/s, peak {r['peak_mem_gib']} GiB, {token_modes['modules_to_save']['trainable_parameters']:,} trainable", file=sys.stderr)
+    print(json.dumps(write(True), sort_keys=True))
 
 
 if __name__ == "__main__":

@@ -87,7 +87,11 @@ ATTENTION_MODES = (
     "position_ids",  # packed rows, no mask: transformers finds the examples from the positions
     "padding_mask",  # not packed: one example per row, right padding, 2-D attention mask
 )
-FLEX_PAD_MULTIPLE = 512  # flex compiles one kernel per row length: 4096-token rows -> 8 shapes
+LORA_COMPUTE = (
+    "autocast",  # bfloat16 compute of the LoRA path over float32 master weights (Hugging Face Trainer's bf16=True)
+    "float32",  # the LoRA path computed in float32: every adapter's input cast up, its output cast back
+)
+FLEX_PAD_MULTIPLE = 512  # flex compiles one kernel per row length: 8192-token rows -> 16 shapes
 DEFAULT_PAD_MULTIPLE = 8  # tensor-core friendly, and what sdpa's memory-efficient kernel likes for masks
 META_FILE = "burnqed_sft.json"  # in out_dir: base model, embedding rows, special tokens (merge_lora reads it)
 
@@ -113,6 +117,7 @@ class SftConfig:
     examples_per_step: int = 16  # plan: --batch-size 2 x --grad-accumulation 8
     max_length: int = 2048
     dtype: str = "bfloat16"  # the base weights' compute dtype; LoRA and token rows are trained in float32
+    lora_compute: str = "autocast"  # how the float32 LoRA path computes under a bfloat16/float16 base (LORA_COMPUTE)
     eval_every_steps: int = 500
     weight_decay: float = 0.0
     adam_betas: tuple[float, float] = (0.9, 0.999)
@@ -124,13 +129,14 @@ class SftConfig:
     # run controls: how the work is laid out, not what is learned (up to float rounding)
     device: str = "auto"  # auto | cpu | cuda | cuda:N (under torchrun: cuda:LOCAL_RANK)
     checkpoint_every_steps: int = 500
-    max_tokens_per_row: int = 4096  # packing budget of one row (>= max_length)
+    max_tokens_per_row: int = 8192  # packing budget of one row (>= max_length): a 16-example step is one forward (1.24x over 4096 at 7B, peak 57 GiB)
     rows_per_micro_batch: int = 1  # rows per forward/backward pass
     attention: str = "auto"
     attn_implementation: str = "sdpa"  # for block_mask / position_ids / padding_mask (flex loads "flex_attention")
     pad_to_multiple_of: Optional[int] = None  # row length rounding; None: 512 under flex, else 8
     logits_on_completion_only: bool = True  # logits_to_keep = the positions that predict a completion token
     gradient_checkpointing: bool = False
+    compile_layers: bool = False  # torch.compile each decoder layer, CUDA only: 1.4-1.5x at the 7B shape, but NOT verified (bench/results/sft-gpu.md)
     log_every_steps: int = 10
     eval_at_start: bool = True  # val_loss of the untrained adapter at step 0: the baseline every later one is read against
     eval_max_examples: Optional[int] = None  # None: the whole validation set
@@ -140,7 +146,7 @@ class SftConfig:
     RECIPE_KEYS = (
         "lora_r", "lora_alpha", "lora_dropout", "lora_target_modules", "lr", "warmup_ratio", "lr_schedule", "epochs",
         "examples_per_step", "max_length", "dtype", "weight_decay", "adam_betas", "adam_eps", "grad_clip_norm", "seed",
-        "special_tokens_mode", "drop_last",
+        "special_tokens_mode", "drop_last", "lora_compute",
     )
 
     @staticmethod
@@ -175,6 +181,8 @@ class SftConfig:
             bad("special_tokens_mode", f"must be one of {SPECIAL_TOKEN_MODES}")
         if self.dtype not in ("bfloat16", "float16", "float32"):
             bad("dtype", "must be bfloat16, float16 or float32")
+        if self.lora_compute not in LORA_COMPUTE:
+            bad("lora_compute", f"must be one of {LORA_COMPUTE}")
         if not self.lora_target_modules:
             bad("lora_target_modules", "must name at least one module")
         for key in ("pad_to_multiple_of", "eval_max_examples", "stop_after_steps"):
@@ -696,6 +704,8 @@ class BuiltModel:
     special: Any  # sft_special_tokens.SpecialTokenResult
     named: list[tuple[str, torch.nn.Parameter]]  # trainable parameters, float32
     keep_logits_supported: bool
+    autocast: bool = False  # the stack's forward runs under torch.autocast (install_autocast)
+    compiled_layers: int = 0  # decoder layers under torch.compile
 
 
 def forward_accepts(model: Any, name: str) -> bool:
@@ -739,8 +749,63 @@ def build_model(cfg: SftConfig, attention: str, device: torch.device) -> BuiltMo
     if cfg.special_tokens_mode == "modules_to_save":
         bridge_float32_modules(peft_model, torch_dtype_of(cfg.dtype))
     peft_model.to(device)
+    autocast = cfg.lora_compute == "autocast" and install_autocast(peft_model, torch_dtype_of(cfg.dtype), device.type)
+    compiled = compile_decoder_layers(peft_model) if cfg.compile_layers and device.type == "cuda" else 0
     named = [(n, p) for n, p in peft_model.named_parameters() if p.requires_grad]
-    return BuiltModel(peft_model, tokenizer, special, named, forward_accepts(peft_model, "logits_to_keep"))
+    return BuiltModel(peft_model, tokenizer, special, named, forward_accepts(peft_model, "logits_to_keep"), autocast, compiled)
+
+
+def decoder_of(model: Any) -> Any:
+    """The transformer stack (LlamaModel) under a PEFT model or a causal LM."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return base.get_decoder() if hasattr(base, "get_decoder") else base.model
+
+
+def install_autocast(model: Any, compute_dtype: torch.dtype, device_type: str) -> bool:
+    """Mixed precision as Hugging Face Trainer's ``bf16=True`` does it: the trained weights stay
+    float32 (the optimizer's master copy), the forward of the transformer stack runs under
+    ``torch.autocast(compute_dtype)``, so every LoRA matmul and its dropout run in bfloat16 on the
+    bfloat16 activations. Without it PEFT casts each adapter's input up to float32 (210 full-size
+    activation copies per forward at the 7B shape) and computes the LoRA path in float32.
+
+    The stack's ``forward`` is wrapped, so the causal LM's forward, the joint job's encoder and
+    gradient checkpointing's recomputation (it restores the autocast state) all see it; PEFT's input
+    casting is switched off for good, so the recomputed activations keep their dtypes. The LM head
+    stays outside (its logits go to a float32 CE as before). Returns False, changing nothing, for a
+    float32 model or float16 on the CPU (no CPU autocast for it)."""
+    if compute_dtype == torch.float32 or (device_type == "cpu" and compute_dtype != torch.bfloat16):
+        return False
+    decoder = decoder_of(model)
+    if getattr(decoder, "_burnqed_autocast", None) is not None:
+        return True
+    for m in model.modules():
+        if hasattr(m, "cast_input_dtype_enabled"):
+            m.cast_input_dtype_enabled = False
+    inner = decoder.forward
+
+    def forward(*args: Any, **kwargs: Any) -> Any:
+        with torch.autocast(device_type=device_type, dtype=compute_dtype):
+            return inner(*args, **kwargs)
+
+    decoder.forward = forward
+    decoder._burnqed_autocast = compute_dtype
+    return True
+
+
+def compile_decoder_layers(model: Any) -> int:
+    """``torch.compile`` each decoder layer in place (regional compilation: one graph, reused by the
+    30 layers of the same shape; a second row length makes dynamo compile a dynamic-shape graph).
+    Returns the number of layers compiled.
+
+    Opt-in (control ``compile_layers``): at the 7B shape it is 1.4-1.5x the eager step
+    (bench/results/sft-gpu.md), but on the GPU the tiny-Llama check that packed rows under the flex
+    document mask give the summed CE of one example per forward FAILED with compiled layers
+    (test_packed_equals_unpacked_flex; eager passes). Until bench/sft-compile-check.py shows the
+    compiled sums equal the eager ones, a compiled run is not known to learn what an eager one does."""
+    layers = list(decoder_of(model).layers)
+    for layer in layers:
+        layer.compile()
+    return len(layers)
 
 
 def torch_dtype_of(name: str) -> torch.dtype:
@@ -851,6 +916,8 @@ def training_summary(cfg: SftConfig, outcome: TrainOutcome, built: BuiltModel, c
         "special_tokens_mode": cfg.special_tokens_mode,
         "special_tokens": dict(specials),
         "attention": ctx.attention,
+        "lora_compute": "autocast" if built.autocast else "float32",  # what ran: float32 for a float32 model whatever the config says
+        "compiled_layers": built.compiled_layers,
         "pad_to_multiple_of": ctx.pad_multiple,
         "logits_on_completion_only": ctx.keep_completion_logits,
         "world_size": dist.world_size,

@@ -138,27 +138,13 @@ export function jointTrainStage(run: Run): StageSpec<JointTrainResult> {
         eval_max_groups: controls.eval_max_groups,
         eval_max_anchors: controls.eval_max_anchors,
       };
-      const restarts: Array<JointTrainResult["restarts"][number]> = [];
-      const events: string[] = [];
-      let extra: Record<string, unknown> = {};
-      for (;;) {
-        try {
-          await ctx.runJob({ job: "joint_train", module: "burnqed.joint.train", job_dir: jobDir, config: { ...base, ...extra }, python_modules: ["torch", "transformers", "peft"], abort_rules: TASK_4_1_ABORT_RULES, timeout_s: controls.timeout_s, kill_grace_s: 300 });
-          events.push(readFileSync(join(jobDir, "events.jsonl"), "utf8"));
-          break;
-        } catch (e) {
-          if (existsSync(join(jobDir, "events.jsonl"))) events.push(readFileSync(join(jobDir, "events.jsonl"), "utf8"));
-          if (!(e instanceof JobAbortedError)) throw e;
-          const { rule, step, value, last_checkpoint } = e;
-          const remedy = REMEDY_RULES.has(rule.id) && controls.on_abort === "apply_remedy" && restarts.length < controls.max_restarts && last_checkpoint ? rule.id : null;
-          if (remedy === null) {
-            throw new Error(`abort rule ${rule.id} fired at step ${step} (${rule.metric} = ${value}): ${rule.message}. The plan's remedy: ${rule.remedy}.${last_checkpoint ? ` Last checkpoint kept: ${last_checkpoint}.` : ""}${REMEDY_RULES.has(rule.id) && controls.on_abort === "stop" ? ` To restart from it with the remedy applied: --set joint_train.on_abort=apply_remedy` : ""}`, { cause: e });
-          }
-          restarts.push({ rule: rule.id, step, value, remedy: rule.remedy, from_checkpoint: last_checkpoint! });
-          ctx.log(`abort rule ${rule.id} fired at step ${step} (${rule.metric} = ${value}); restarting from ${last_checkpoint} with the plan's remedy: ${rule.remedy}`);
-          extra = { resume_from_checkpoint: last_checkpoint, remedy: rule.id };
-        }
-      }
+      const eventsFile = join(jobDir, "events.jsonl");
+      const { restarts, events } = await runWithRemedies(
+        (extra) => ctx.runJob({ job: "joint_train", module: "burnqed.joint.train", job_dir: jobDir, config: { ...base, ...extra }, python_modules: ["torch", "transformers", "peft"], abort_rules: TASK_4_1_ABORT_RULES, timeout_s: controls.timeout_s, kill_grace_s: 300 }),
+        () => (existsSync(eventsFile) ? readFileSync(eventsFile, "utf8") : null),
+        controls,
+        (line) => ctx.log(line),
+      );
       ctx.writeText(i1.training_events, events.join(""));
       writeMergeSummary(ctx, i1.merged_model, i1.merge_summary, mergeJob);
       const s = readJson<Record<string, unknown>>(ctx.abs(c.training_summary));
@@ -170,7 +156,50 @@ export function jointTrainStage(run: Run): StageSpec<JointTrainResult> {
 }
 
 /** Abort rules whose plan remedy is a config change the job accepts (python/burnqed/joint/config.py REMEDIES). */
-const REMEDY_RULES: ReadonlySet<string> = new Set(["centroid_l2_below_3", "sft_loss_above_0.5_after_2000"]);
+export const REMEDY_RULES: ReadonlySet<string> = new Set(["centroid_l2_below_3", "sft_loss_above_0.5_after_2000"]);
+
+export type JointRestart = JointTrainResult["restarts"][number];
+
+/**
+ * The joint stage's abort loop: run the job; when a Task 4.1 rule with a config remedy fires
+ * (a JobAbortedError with a kept checkpoint) and `on_abort` is "apply_remedy", run it again with
+ * `{ resume_from_checkpoint, remedy }` (the job applies the plan's λ change from that checkpoint),
+ * at most `max_restarts` times. Any other failure, a rule without a remedy, `on_abort: "stop"`, no
+ * checkpoint or the restart budget spent ends the stage with the rule, its value and the plan's
+ * remedy named. Returns every restart and each attempt's event log, in order.
+ */
+export async function runWithRemedies(
+  runOnce: (extra: Record<string, unknown>) => Promise<unknown>,
+  readEvents: () => string | null,
+  controls: { readonly on_abort: "stop" | "apply_remedy"; readonly max_restarts: number },
+  log: (line: string) => void,
+): Promise<{ restarts: JointRestart[]; events: string[] }> {
+  const restarts: JointRestart[] = [];
+  const events: string[] = [];
+  let extra: Record<string, unknown> = {};
+  for (;;) {
+    try {
+      await runOnce(extra);
+      const text = readEvents();
+      if (text !== null) events.push(text);
+      return { restarts, events };
+    } catch (e) {
+      const text = readEvents();
+      if (text !== null) events.push(text);
+      if (!(e instanceof JobAbortedError)) throw e;
+      const { rule, step, value, last_checkpoint } = e;
+      const hasRemedy = REMEDY_RULES.has(rule.id);
+      if (!(hasRemedy && controls.on_abort === "apply_remedy" && restarts.length < controls.max_restarts && last_checkpoint)) {
+        const why = !hasRemedy ? "" : controls.on_abort === "stop" ? " To restart from it with the remedy applied: --set joint_train.on_abort=apply_remedy" :
+          !last_checkpoint ? " No checkpoint was written before it fired, so there is nothing to restart from." : ` The restart budget is spent (max_restarts ${controls.max_restarts}: ${restarts.map((r) => `${r.rule} at step ${r.step}`).join(", ")}).`;
+        throw new Error(`abort rule ${rule.id} fired at step ${step} (${rule.metric} = ${value}): ${rule.message}. The plan's remedy: ${rule.remedy}.${last_checkpoint ? ` Last checkpoint kept: ${last_checkpoint}.` : ""}${why}`, { cause: e });
+      }
+      restarts.push({ rule: rule.id, step, value, remedy: rule.remedy, from_checkpoint: last_checkpoint });
+      log(`abort rule ${rule.id} fired at step ${step} (${rule.metric} = ${value}); restarting from ${last_checkpoint} with the plan's remedy: ${rule.remedy}`);
+      extra = { resume_from_checkpoint: last_checkpoint, remedy: rule.id };
+    }
+  }
+}
 
 export interface JointStandInResult extends EbmTrainResult {
   readonly demo: true;

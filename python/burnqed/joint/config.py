@@ -278,6 +278,7 @@ class JointConfig:
             "rows_per_micro_batch": self.rows_per_micro_batch, "attention": self.attention, "attn_implementation": self.attn_implementation,
             "pad_to_multiple_of": self.pad_to_multiple_of, "logits_on_completion_only": self.logits_on_completion_only,
             "gradient_checkpointing": self.gradient_checkpointing,
+            "compile_layers": False,  # the joint step's encoder sees a new padded length every batch; measured eager only
         }
         return SftConfig.from_dict(raw)
 
