@@ -136,7 +136,14 @@ function inputHash(run: Run, rel: RunRel, stage: string): string {
  * fix (search chunks).
  */
 export function dataKey(run: Run, spec: StageSpec<unknown>): string {
-  const { params_hash, input_hashes } = stageKey(run, spec);
+  // the runner verified the inputs just before run(): the manifest's hashes, no second rehash and no code hash
+  const params_hash = sha256Text(canonicalJson(spec.params ?? null));
+  const m = run.manifest();
+  const input_hashes: Record<string, string> = {};
+  for (const rel of spec.inputs) {
+    const abs = run.paths.abs(rel);
+    input_hashes[rel] = m.artifacts[rel]?.sha256 ?? (existsSync(abs) ? sha256File(abs) : "missing");
+  }
   return sha256Text(canonicalJson({ params_hash, input_hashes })).slice(0, 16);
 }
 
