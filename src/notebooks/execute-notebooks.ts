@@ -31,7 +31,7 @@ export interface NotebookPlan {
 }
 
 /** Code whose change re-executes every notebook (its stages still decide what actually runs). */
-const NOTEBOOK_CODE = ["src", "python/burnqed", "scripts/tslab-kernel", "package-lock.json"];
+const NOTEBOOK_CODE = ["src", "python/burnqed", "scripts/tslab-kernel", "scripts/lab.cjs", "package-lock.json"];
 
 export function notebookParams(run: Run): Record<string, string | number> {
   const c = run.config;
