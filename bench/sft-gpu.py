@@ -49,7 +49,7 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(ROOT, "python")]
 
-from burnqed.sft import bridge_float32_modules, compile_decoder_layers, decoder_of, install_autocast, DEFAULT_PAD_MULTIPLE, FLEX_PAD_MULTIPLE, PLAN_LORA_TARGETS, Dist, StepContext, completion_ce_sum, enable_flex, pad_batch, train_step  # noqa: E402
+from burnqed.sft import bridge_float32_modules, compile_decoder_layers, decoder_of, install_autocast, uninstall_autocast, DEFAULT_PAD_MULTIPLE, FLEX_PAD_MULTIPLE, PLAN_LORA_TARGETS, Dist, StepContext, completion_ce_sum, enable_flex, pad_batch, train_step  # noqa: E402
 from burnqed.sft_data import IGNORE_INDEX, SftExample  # noqa: E402
 from burnqed.sft_packing import collate_packed, plan_steps  # noqa: E402
 from burnqed.sft_special_tokens import lora_token_kwargs  # noqa: E402
@@ -135,19 +135,12 @@ def mode_context(mode: str, device: torch.device, max_tokens_per_row: int = 4096
 
 
 def set_lora_compute(model: Any, lora_compute: str, device: torch.device) -> str:
-    """Switch the one loaded model between the job's two LoRA precisions (burnqed.sft.install_autocast
-    is one-way; the bench undoes it to measure the float32 path on the same weights)."""
-    decoder = decoder_of(model)
+    """Switch the one loaded model between the job's two LoRA precisions."""
     if lora_compute == "autocast":
         install_autocast(model, torch.bfloat16, device.type)
-        return "autocast"
-    if getattr(decoder, "_burnqed_autocast", None) is not None:
-        del decoder.forward  # the class's forward again
-        decoder._burnqed_autocast = None
-        for m in model.modules():
-            if hasattr(m, "cast_input_dtype_enabled"):
-                m.cast_input_dtype_enabled = True
-    return "float32"
+    else:
+        uninstall_autocast(model)
+    return lora_compute
 
 
 def set_compiled(model: Any, on: bool) -> int:

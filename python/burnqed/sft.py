@@ -792,6 +792,19 @@ def install_autocast(model: Any, compute_dtype: torch.dtype, device_type: str) -
     return True
 
 
+def uninstall_autocast(model: Any) -> None:
+    """Undo install_autocast: the stack's own forward and PEFT's input casts again (the SFT bench
+    measures both LoRA precisions on one loaded model)."""
+    decoder = decoder_of(model)
+    if getattr(decoder, "_burnqed_autocast", None) is None:
+        return
+    del decoder.forward  # the class's forward again
+    decoder._burnqed_autocast = None
+    for m in model.modules():
+        if hasattr(m, "cast_input_dtype_enabled"):
+            m.cast_input_dtype_enabled = True
+
+
 def compile_decoder_layers(model: Any) -> int:
     """``torch.compile`` each decoder layer in place (regional compilation: one graph, reused by the
     30 layers of the same shape; a second row length makes dynamo compile a dynamic-shape graph).

@@ -114,9 +114,11 @@ interface KeyParts {
   readonly code_hash: string;
 }
 
-function inputHash(run: Run, rel: RunRel, stage: string): string {
+/** An input's sha256: the manifest's (checked against the file unless `verify` is false), else the file's. */
+function inputHash(run: Run, rel: RunRel, stage: string, verify = true): string {
   const entry = run.manifest().artifacts[rel];
   if (entry) {
+    if (!verify) return entry.sha256;
     try {
       verifyArtifact(run.paths.root, entry);
     } catch (e) {
@@ -136,21 +138,19 @@ function inputHash(run: Run, rel: RunRel, stage: string): string {
  * fix (search chunks).
  */
 export function dataKey(run: Run, spec: StageSpec<unknown>): string {
-  // the runner verified the inputs just before run(): the manifest's hashes, no second rehash and no code hash
+  // the runner verified the inputs just before run(): no second verification and no code hash
+  return sha256Text(canonicalJson(dataParts(run, spec, false))).slice(0, 16);
+}
+
+function dataParts(run: Run, spec: StageSpec<unknown>, verify: boolean): { params_hash: string; input_hashes: Record<string, string> } {
   const params_hash = sha256Text(canonicalJson(spec.params ?? null));
-  const m = run.manifest();
   const input_hashes: Record<string, string> = {};
-  for (const rel of spec.inputs) {
-    const abs = run.paths.abs(rel);
-    input_hashes[rel] = m.artifacts[rel]?.sha256 ?? (existsSync(abs) ? sha256File(abs) : "missing");
-  }
-  return sha256Text(canonicalJson({ params_hash, input_hashes })).slice(0, 16);
+  for (const rel of spec.inputs) input_hashes[rel] = inputHash(run, rel, spec.name, verify);
+  return { params_hash, input_hashes };
 }
 
 export function stageKey(run: Run, spec: StageSpec<unknown>): KeyParts {
-  const params_hash = sha256Text(canonicalJson(spec.params ?? null));
-  const input_hashes: Record<string, string> = {};
-  for (const rel of spec.inputs) input_hashes[rel] = inputHash(run, rel, spec.name);
+  const { params_hash, input_hashes } = dataParts(run, spec, true);
   const code_files = stageCodeFiles(spec.code);
   const code_hash = combinedCodeHash(code_files);
   const key = sha256Text(canonicalJson({ name: spec.name, params_hash, input_hashes, code_hash }));

@@ -5,12 +5,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { JobAbortedError, JobError, TASK_4_1_ABORT_RULES, runJob, trackedProcessGroupCount } from "../../src/jobs/index.js";
 import type { JobSpec } from "../../src/jobs/index.js";
+import { FIXTURE_JOBS as FIXTURES, fixtureJobSpec } from "../helpers/fixture-jobs.js";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const FIXTURES = path.resolve(here, "../fixtures/jobs");
 let tmp = "";
 
 before(() => {
@@ -21,16 +19,7 @@ after(() => {
 });
 
 function fixture(name: string, config: Record<string, unknown>, extra: Partial<JobSpec> = {}): JobSpec {
-  return {
-    job: name,
-    module: `burnqed_fixtures.${name}`,
-    config,
-    job_dir: path.join(tmp, `${name}-${Math.random().toString(36).slice(2, 8)}`),
-    python_modules: [],
-    pythonpath: [FIXTURES],
-    display: "none",
-    ...extra,
-  };
+  return fixtureJobSpec(name, config, path.join(tmp, `${name}-${Math.random().toString(36).slice(2, 8)}`), extra);
 }
 
 /** kill(pid, 0) → ESRCH means gone. A zombie (killed, not yet reaped by init) also counts as dead. */
@@ -242,7 +231,7 @@ for (const how of ["exit", "SIGTERM"] as const) {
   test(`Node process ending by ${how} while a job runs kills the job's group`, async () => {
     const script = path.join(FIXTURES, "exit-while-running.ts");
     const node = spawn(process.execPath, ["--import", "tsx", script, how, path.join(tmp, `exit-${how}`)], {
-      cwd: path.resolve(here, "../.."),
+      cwd: path.resolve(FIXTURES, "../../.."), // the repository root
       stdio: ["ignore", "pipe", "inherit"],
     });
     const exited = new Promise<void>((resolve) => node.once("exit", () => resolve()));

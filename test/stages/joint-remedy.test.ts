@@ -1,25 +1,22 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { TASK_4_1_ABORT_RULES, runJob } from "../../src/jobs/index.js";
 import { runWithRemedies } from "../../src/stages/joint.js";
+import { fixtureJobSpec } from "../helpers/fixture-jobs.js";
+import { tmpDir } from "../helpers/tmp-run.js";
 
 // The joint stage's on_abort loop over the real job runner and a real Python job
 // (test/fixtures/jobs/burnqed_fixtures/metric_stream.py): a rule fires live, the runner stops the
 // job and keeps its checkpoint, the loop restarts it from there with the plan's remedy.
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const FIXTURES = path.resolve(here, "../fixtures/jobs");
 let tmp = "";
+let cleanup = () => {};
 before(() => {
-  tmp = mkdtempSync(path.join(tmpdir(), "burnqed-remedy-"));
+  ({ dir: tmp, cleanup } = tmpDir());
 });
-after(() => {
-  rmSync(tmp, { recursive: true, force: true });
-});
+after(() => cleanup());
 
 type Metric = [string, number, number];
 const healthy = (from: number, to: number): Metric[] => {
@@ -40,10 +37,7 @@ function harness(plan: (attempt: number, extra: Record<string, unknown>) => Metr
     attempts.push({ extra, jobDir });
     const metrics = plan(attempts.length, extra);
     const steps = [...new Set(metrics.map(([, s]) => s))].filter((s) => s % 500 === 0);
-    return runJob({
-      job: "joint_train", module: "burnqed_fixtures.metric_stream", job_dir: jobDir, python_modules: [], pythonpath: [FIXTURES], display: "none",
-      config: { metrics, checkpoint_steps: steps, out_dir: ckpt, sleep_s: 0, linger_s: 0, ...extra }, abort_rules: TASK_4_1_ABORT_RULES,
-    });
+    return runJob(fixtureJobSpec("metric_stream", { metrics, checkpoint_steps: steps, out_dir: ckpt, sleep_s: 0, linger_s: 0, ...extra }, jobDir, { job: "joint_train", abort_rules: TASK_4_1_ABORT_RULES }));
   };
   const eventsFile = path.join(jobDir, "events.jsonl");
   const readEvents = () => (existsSync(eventsFile) ? readFileSync(eventsFile, "utf8") : null);
