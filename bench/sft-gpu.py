@@ -18,10 +18,13 @@ random model's cost does not depend on them). In ONE process, on the same exampl
   flex_float32  flex with the LoRA path in float32 (lora_compute=float32: every adapter's input
                 cast up), the job's mode before autocast;
   flex_rows8192 flex with rows of <= 8192 tokens (a 16-example step is one row);
-  *_compiled    each decoder layer under torch.compile (compile_layers);
+  *_compiled    each decoder layer under torch.compile (compile_layers, compile_scope "layer");
+  *_compiled_mlp  only each layer's MLP and norms compiled (compile_scope "mlp"), attention eager;
   *_gradient_checkpointing  activation checkpointing (what fits the plan's 40 GB card).
 
-Every run starts from the same weights. Each runs for --measure-s seconds after its warm-up;
+Every run starts from the same weights. Each runs for --measure-s seconds after its warm-up, or,
+with --steps N, exactly the same N optimizer steps (the same examples for every run: the fair
+ratio when one run is 8x slower than another);
 reported: real tokens/s (prompt + completion tokens of the examples, padding excluded), s/step,
 steps, padding efficiency, peak memory, the first step's loss (the precisions agree); the ratios
 to plan and to flex; --profile RUN adds where the GPU time of 3 steps goes (torch.profiler). One
@@ -143,12 +146,13 @@ def set_lora_compute(model: Any, lora_compute: str, device: torch.device) -> str
     return lora_compute
 
 
-def set_compiled(model: Any, on: bool) -> int:
-    """torch.compile each decoder layer (burnqed.sft.compile_decoder_layers), or back to eager."""
+def set_compiled(model: Any, on: bool, scope: str = "layer") -> int:
+    """torch.compile each decoder layer (burnqed.sft.compile_decoder_layers, ``scope``), or back to eager."""
     if on:
-        return compile_decoder_layers(model)
+        return compile_decoder_layers(model, scope)
     for layer in decoder_of(model).layers:
-        layer._compiled_call_impl = None
+        for m in (layer, layer.mlp, layer.input_layernorm, layer.post_attention_layernorm):
+            m._compiled_call_impl = None
     return 0
 
 
@@ -185,6 +189,7 @@ class RunSpec:
     lora_compute: str = "autocast"
     max_tokens_per_row: int = 4096
     compile_layers: bool = False
+    compile_scope: str = "layer"
     gradient_checkpointing: bool = False
 
 
@@ -198,6 +203,8 @@ RUN_SPECS = {spec.name: spec for spec in (
     RunSpec("flex_rows8192", "flex", max_tokens_per_row=8192),
     RunSpec("flex_compiled", "flex", compile_layers=True),
     RunSpec("flex_rows8192_compiled", "flex", max_tokens_per_row=8192, compile_layers=True),
+    RunSpec("flex_rows8192_compiled_mlp", "flex", max_tokens_per_row=8192, compile_layers=True, compile_scope="mlp"),
+    RunSpec("flex_compiled_mlp_gradient_checkpointing", "flex", compile_layers=True, compile_scope="mlp", gradient_checkpointing=True),
     RunSpec("flex_gradient_checkpointing", "flex", gradient_checkpointing=True),
     RunSpec("flex_compiled_gradient_checkpointing", "flex", compile_layers=True, gradient_checkpointing=True),
 )}
@@ -210,7 +217,7 @@ def configure(model: Any, spec: RunSpec, device: torch.device) -> dict[str, Any]
         base.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     else:
         base.gradient_checkpointing_disable()
-    return {"lora_compute": set_lora_compute(model, spec.lora_compute, device), "compiled_layers": set_compiled(model, spec.compile_layers),
+    return {"lora_compute": set_lora_compute(model, spec.lora_compute, device), "compiled_layers": set_compiled(model, spec.compile_layers, spec.compile_scope),
             "attn_implementation": set_attention(model, "flex_attention" if spec.mode == "flex" else "sdpa")}
 
 
@@ -312,6 +319,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "sft-gpu.json"))
     ap.add_argument("--measure-s", type=float, default=60.0, help="timed seconds per run (after its warm-up)")
+    ap.add_argument("--steps", type=int, default=None, help="time exactly these many optimizer steps per run, the same ones for every run (instead of --measure-s)")
     ap.add_argument("--runs", default=DEFAULT_RUNS, help=f"comma-separated, from {list(RUN_SPECS)}")
     ap.add_argument("--profile", default="", help="comma-separated run names to profile (torch.profiler, 3 steps after the timed window)")
     ap.add_argument("--n-examples", type=int, default=16 * 400)
@@ -323,6 +331,10 @@ def main() -> None:
         raise SystemExit("bench/sft-gpu.py needs a CUDA GPU (or --smoke)")
     shape = SMOKE_SHAPE if args.smoke else DEEPSEEK_PROVER_V15
     measure_s = 2.0 if args.smoke else args.measure_s
+    if args.steps is not None:
+        if args.steps < 1:
+            raise SystemExit(f"--steps must be >= 1, got {args.steps}")
+        measure_s = float("inf")
     names = [m for m in args.runs.split(",") if m]
     unknown = sorted(set(names) - set(RUN_SPECS))
     if unknown:
@@ -338,6 +350,10 @@ def main() -> None:
     vocab = shape["vocab_size"]
     examples = synthetic_examples(lengths, completions, vocab, seed=1)
     steps = plan_steps(lengths.tolist(), completions.tolist(), examples_per_step=16, max_tokens_per_row=4096, seed=0)
+    if args.steps is not None:
+        if len(steps) < 2 + args.steps:
+            raise SystemExit(f"--steps {args.steps}: the length mix has {len(steps)} steps (2 are warm-up); raise --n-examples")
+        steps = steps[: 2 + args.steps]  # 2 warm-up steps, then the same timed steps for every run
     enable_flex("flex")  # raises dynamo's recompile limits: flex and compiled layers see several row lengths
     t0 = time.perf_counter()
     model, named = build_model(shape, "sdpa", device)
@@ -358,6 +374,8 @@ def main() -> None:
         mu, sigma = lognormal_fit(LENGTH_QUANTILES)
         result = {
             "bench": "sft-gpu",
+            "command": " ".join(sys.argv),
+            "timing": {"steps_per_run": args.steps} if args.steps is not None else {"measure_s": measure_s},
             "model": f"random-init LlamaForCausalLM, {'SMOKE shape' if args.smoke else 'DeepSeek-Prover-V1.5 shape'}, bfloat16; PEFT LoRA r32 alpha 64 dropout 0.05 on q/k/v/o/gate/up/down (float32 adapter weights; lora_compute per run); [GOAL]/[PROOFSTEP] rows trainable (trainable_token_rows unless a run says modules_to_save)",
             "shape": shape,
             "gpu": torch.cuda.get_device_name() if device.type == "cuda" else "cpu",

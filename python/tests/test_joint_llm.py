@@ -343,6 +343,17 @@ class TinyLlamaJointTest(unittest.TestCase):
             self.assertEqual(summary["timed_steps"], 2)
             self.assertGreater(summary["timed_sft_only_step_s"], 0.0)
             self.assertAlmostEqual(summary["joint_over_sft_step"], summary["timed_joint_step_s"] / summary["timed_sft_only_step_s"])
+            self.assertNotIn("by_groups", summary)
+            # the realistic length mix under the caps, and the groups/step trade-off in the same run
+            mixed = smoke.main({**base, "lengths": "realistic", "timed_groups": [1, 2]}, EventFile(root, "mixed.jsonl").writer)
+            self.assertTrue(mixed["passed"], mixed["failures"])
+            self.assertEqual([r["groups"] for r in mixed["by_groups"]], [1, 2, 4])
+            self.assertEqual(mixed["by_groups"][-1]["joint_step_s"], mixed["timed_joint_step_s"])
+            self.assertEqual(mixed["by_groups"][-1]["encode_tokens"], mixed["encode_tokens"])
+            tokens = [r["encode_tokens"] for r in mixed["by_groups"]]
+            self.assertEqual(tokens, sorted(set(tokens)))
+            self.assertLessEqual(mixed["encode_tokens"], 4 * (4 * 48 + 32))  # every state and goal under its cap
+            self.assertNotEqual(mixed["encode_tokens"], summary["encode_tokens"])
             ev = EventFile(root, "bad.jsonl")
             with self.assertRaisesRegex(JobAbort, r"grad_norm_lora_from_energy is 0\.0 \(no gradient\); grad_norm_head is 0\.0"):
                 smoke.main({**base, "joint": {**joint, "lambda_ebm": 0.0}}, ev.writer)

@@ -406,6 +406,49 @@ class ExportTest(unittest.TestCase):
                 np.testing.assert_allclose(energy, trained.score(zs, zg).detach().numpy(), rtol=1e-5, atol=1e-5)
 
 
+class SmokeShapeTest(unittest.TestCase):
+    """The smoke test's step shapes: fixed counts, or the realistic length mix under the caps."""
+
+    def config(self, **kw: Any) -> Any:
+        from burnqed.joint.smoke import SmokeConfig
+
+        cfg = SmokeConfig.from_dict({"random_init": "deepseek_prover_v1_5", **kw})
+        cfg.validate()
+        return cfg
+
+    def test_fixed_lengths_are_the_counts(self) -> None:
+        from burnqed.joint.smoke import synthetic_lengths
+
+        sft, pos, neg, goals = synthetic_lengths(self.config(groups=3, state_tokens=40, goal_tokens=30, sft_examples=2), 4, np.random.default_rng(0))
+        self.assertEqual(sft, [(192, 64), (192, 64)])
+        self.assertEqual((pos, neg, goals), ([40] * 3, [[40] * 4] * 3, [30] * 3))
+
+    def test_realistic_lengths_follow_the_mix_under_the_caps(self) -> None:
+        from burnqed.joint.smoke import synthetic_lengths
+
+        cfg = self.config(lengths="realistic", sft_examples=4000, sft_prompt_tokens=1984, sft_completion_tokens=64, groups=1000, state_tokens=512, goal_tokens=512)
+        sft, pos, neg, goals = synthetic_lengths(cfg, 3, np.random.default_rng(0))
+        total = np.array([a + b for a, b in sft])
+        self.assertTrue(all(b >= 1 and a >= 4 for a, b in sft) and total.max() <= 2048)
+        self.assertAlmostEqual(float(np.median(total)), 199, delta=8)  # the SFT mix's p50
+        self.assertAlmostEqual(float(np.percentile(total, 95)), 539, delta=40)
+        states = np.array(pos + [x for row in neg for x in row])
+        self.assertEqual((len(pos), len(neg), {len(r) for r in neg}, len(goals)), (1000, 1000, {3}, 1000))
+        self.assertLessEqual(states.max(), 512)
+        self.assertAlmostEqual(float(np.median(states)), 170, delta=8)  # the state mix's median
+        self.assertAlmostEqual(float(states.mean()), 201, delta=10)  # and its mean under the 512 cut
+        again = synthetic_lengths(cfg, 3, np.random.default_rng(0))
+        self.assertEqual(again, (sft, pos, neg, goals))
+
+    def test_bad_shapes_are_named(self) -> None:
+        with self.assertRaisesRegex(ValueError, "'lengths' must be 'fixed' or 'realistic', got 'mixed'"):
+            self.config(lengths="mixed")
+        with self.assertRaisesRegex(ValueError, r"'timed_groups' must be a list of group counts in \[1, groups=16\], got \[0, 4\]"):
+            self.config(timed_groups=[0, 4])
+        with self.assertRaisesRegex(ValueError, "timed_groups"):
+            self.config(groups=4, timed_groups=[8])
+
+
 class ImportTest(unittest.TestCase):
     def test_the_package_imports_without_transformers(self) -> None:
         code = "import sys, burnqed.joint.train, burnqed.joint.smoke, burnqed.joint.export; sys.exit(int(any(m in sys.modules for m in ('transformers', 'peft', 'tokenizers'))))"

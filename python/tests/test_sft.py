@@ -26,6 +26,7 @@ from burnqed.sft import (
     StepContext,
     block_mask_4d,
     completion_ce_sum,
+    enable_flex,
     fingerprint,
     model_inputs,
     pad_batch,
@@ -89,7 +90,8 @@ UNSTATED_DEFAULTS = {
     "pad_to_multiple_of": None,
     "logits_on_completion_only": True,
     "gradient_checkpointing": False,
-    "compile_layers": False,  # opt-in: its packed == unpacked flex test failed on the GPU
+    "compile_layers": True,  # CUDA only; the one scope equal to eager on every path (bench/results/sft-gpu.md)
+    "compile_scope": "mlp",
     "log_every_steps": 10,
     "eval_at_start": True,
     "eval_max_examples": None,
@@ -400,7 +402,8 @@ def llm_config(root: str, base: dict[str, str], **kw: Any) -> dict[str, Any]:
     return {
         **base, "out_dir": os.path.join(root, "adapter"), "out_summary": os.path.join(root, "summary.json"), "checkpoint_path": os.path.join(root, "ckpt.pt"),
         "lora_r": 8, "lora_alpha": 16, "lr": 5e-3, "epochs": 2, "examples_per_step": 8, "max_length": 512, "max_tokens_per_row": 1024, "dtype": "float32",
-        "eval_every_steps": 5, "checkpoint_every_steps": 5, "log_every_steps": 2, "device": llm_device(), "attention": "block_mask", **kw,
+        "eval_every_steps": 5, "checkpoint_every_steps": 5, "log_every_steps": 2, "device": llm_device(), "attention": "block_mask",
+        "compile_layers": False, **kw,  # eager unless a test asks (compiling costs seconds per build on the GPU)
     }
 
 
@@ -575,6 +578,38 @@ class TinyLlamaSftTest(unittest.TestCase):
     @unittest.skipUnless(flex_available(), "flex attention needs torch >= 2.5 with CUDA")
     def test_packed_equals_unpacked_flex(self) -> None:
         self.packed_vs_unpacked("flex")
+
+    @unittest.skipUnless(flex_available(), "compiled layers and flex attention need torch >= 2.5 with CUDA")
+    def test_compiled_layers_equal_eager(self) -> None:
+        """compile_scope's default: the CE of one example per forward (transformers' own mask) and of
+        packed rows (the document mask), and a packed step's LoRA gradients, equal eager's."""
+        from burnqed.sft import build_model, load_examples
+
+        dev = torch.device(llm_device())
+        enable_flex("flex")
+        got = []
+        for compiled in (False, True):
+            torch._dynamo.reset()
+            cfg = SftConfig.from_dict(llm_config(self.root, self.base, lora_dropout=0.0, compile_layers=compiled))
+            built = build_model(cfg, "flex", dev)
+            self.assertEqual(built.compiled_layers, 2 if compiled else 0)
+            exs = load_examples(cfg, built.tokenizer)[0][:8]
+            ctx = ctx_for("flex", dtype=torch.float32, device=dev, pad_id=1, pad_multiple=resolve_pad_multiple(cfg, "flex"), max_tokens_per_row=1024, rows_per_micro_batch=2)
+            rows = [exs[:3], exs[3:5], exs[5:]]
+            batches = [pad_batch(collate_packed(rows[i : i + 2], 1), ctx.pad_multiple, 1).to(dev) for i in range(0, len(rows), 2)]
+            model = built.model.eval()
+            with torch.no_grad():
+                alone = [float(summed_completion_ce(model(input_ids=torch.tensor([e.input_ids], device=dev), use_cache=False).logits, torch.tensor([e.labels], device=dev))) for e in exs]
+                packed = [float(completion_ce_sum(model, b, ctx)) for b in batches]
+            model.train()
+            for b in batches:
+                completion_ce_sum(model, b, ctx).backward()
+            grads = torch.cat([p.grad.reshape(-1).double().cpu() for _, p in built.named if p.grad is not None])
+            got.append((alone, packed, grads))
+        (a0, p0, g0), (a1, p1, g1) = got
+        for x, y in zip(a0 + p0, a1 + p1):
+            self.assertAlmostEqual(y, x, delta=1e-5 * abs(x))
+        self.assertLess(float((g1 - g0).norm() / g0.norm()), 1e-5)
 
     def test_resume_equals_uninterrupted(self) -> None:
         from safetensors.torch import load_file

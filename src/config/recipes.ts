@@ -209,8 +209,10 @@ export interface SftControls {
   readonly rows_per_micro_batch: number;
   readonly attention: "auto" | "flex" | "block_mask" | "position_ids" | "padding_mask";
   readonly gradient_checkpointing: boolean;
-  /** torch.compile each decoder layer, CUDA only: 1.4-1.5x at the 7B shape, but its packed == unpacked check failed on the GPU, so opt-in (bench/results/sft-gpu.md). */
+  /** torch.compile inside each decoder layer, CUDA only (a no-op on the CPU): 1.23x the eager step at the 7B shape (bench/results/sft-gpu.md). */
   readonly compile_layers: boolean;
+  /** What it compiles: "mlp" (the MLP and norms: equal to eager on every path, bench/sft-compile-check.py); "layer"/"layer_static" (whole layers: a plain forward without the document mask is off, so opt-in). */
+  readonly compile_scope: "mlp" | "layer" | "layer_static";
   readonly log_every_steps: number;
   readonly timeout_s: number;
   /** Launcher for several GPUs, e.g. ["torchrun", "--nproc-per-node", "2"]; [] = one process. */
@@ -408,7 +410,7 @@ export const PLAN_RECIPES: Recipes = deepFreeze({
       special_tokens_mode: "trainable_token_rows",
       lora_compute: "autocast",
     },
-    controls: { device: "auto", checkpoint_every_steps: 500, max_tokens_per_row: 8192, rows_per_micro_batch: 1, attention: "auto", gradient_checkpointing: false, compile_layers: false, log_every_steps: 10, timeout_s: 48 * 3600, launcher: [] },
+    controls: { device: "auto", checkpoint_every_steps: 500, max_tokens_per_row: 8192, rows_per_micro_batch: 1, attention: "auto", gradient_checkpointing: false, compile_layers: true, compile_scope: "mlp", log_every_steps: 10, timeout_s: 48 * 3600, launcher: [] },
   },
   merge: { recipe: { merge_dtype: "float32", save_dtype: "bfloat16", check_rows: 8, max_abs_logprob_diff_fp32: 1e-3, max_mean_kl_saved: 0.02 }, controls: { timeout_s: 3 * 3600 } },
   // plan Task 4.1: r64 / α128, lr 2e-5 (LoRA) / 3e-5 (head), λ 0.1, 6000 steps, warmup 300, K 3, hard 0.6,

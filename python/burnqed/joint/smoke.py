@@ -58,6 +58,11 @@ DEEPSEEK_PROVER_V1_5 = {
     "tie_word_embeddings": False,
 }
 RANDOM_SHAPES = {"deepseek_prover_v1_5": DEEPSEEK_PROVER_V1_5}
+# lengths="realistic": upstream's measured token lengths. SFT examples (prompt + tactic + EOS):
+# lognormal through p50 199 / p95 539 (p99 831), tactics lognormal with median 24 (bench/sft-gpu.py's
+# mix); states and goals: lognormal, median 170, p95 ~506 (mean ~201; bench/embed-schedule-gpu.py's).
+# Each is cut at the config's token count for it.
+REALISTIC_MIX = {"sft": (199, 539), "completion": (24, 0.6), "state": (170, 506)}
 PLACEHOLDER = "unused-by-smoke"
 TOKENIZER_TEXTS = (  # real Lean states (../shared/data/tactic_states) for the small tokenizer
     "⊢ 1 * 3 ^ 3 + 2 * 3 ^ 2 + 2 * 3 + 2 = 53",
@@ -83,6 +88,8 @@ class SmokeConfig:
     groups: int = 16
     state_tokens: int = 512
     goal_tokens: int = 512
+    lengths: str = "fixed"  # "fixed": the token counts above; "realistic": drawn from REALISTIC_MIX (the counts above become caps)
+    timed_groups: Optional[list] = None  # also time joint steps on the first g groups, for each g here (the groups/step trade-off in one run)
     max_peak_mem_gb: float = 36.0  # plan Task 3.5
     timed_steps: int = 2  # after the checked first step: this many joint steps and SFT-only steps on the same SFT batch, timed (0: none)
     device: str = "auto"
@@ -101,6 +108,10 @@ class SmokeConfig:
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise ValueError(f"joint smoke config: '{key}' must be a positive integer, got {v!r}")
+        if self.lengths not in ("fixed", "realistic"):
+            raise ValueError(f"joint smoke config: 'lengths' must be 'fixed' or 'realistic', got {self.lengths!r}")
+        if self.timed_groups is not None and (not isinstance(self.timed_groups, list) or not all(isinstance(g, int) and not isinstance(g, bool) and 1 <= g <= self.groups for g in self.timed_groups)):
+            raise ValueError(f"joint smoke config: 'timed_groups' must be a list of group counts in [1, groups={self.groups}], got {self.timed_groups!r}")
         paths = {k for k in (self.joint or {}) if k in JointConfig.__dataclass_fields__ and JointConfig.__dataclass_fields__[k].default is dataclasses.MISSING}
         if paths:
             raise ValueError(f"joint smoke config: 'joint' must not set paths ({sorted(paths)}): the smoke test reads and writes no data")
@@ -158,21 +169,40 @@ def random_weights(device: torch.device) -> Iterator[None]:
 # the synthetic step
 
 
+def synthetic_lengths(cfg: SmokeConfig, k: int, rng: np.random.Generator) -> tuple[list[tuple[int, int]], list[int], list[list[int]], list[int]]:
+    """(prompt, completion) token counts of the SFT examples; positive, negative and goal token counts."""
+    g = cfg.groups
+    if cfg.lengths == "fixed":
+        return [(cfg.sft_prompt_tokens, cfg.sft_completion_tokens)] * cfg.sft_examples, [cfg.state_tokens] * g, [[cfg.state_tokens] * k for _ in range(g)], [cfg.goal_tokens] * g
+
+    def draw(median: float, p95: float, n: int, cap: int) -> list[int]:
+        sigma = math.log(p95 / median) / 1.6448536269514722
+        return np.clip(np.rint(rng.lognormal(math.log(median), sigma, size=n)), 8, cap).astype(int).tolist()
+
+    total = draw(*REALISTIC_MIX["sft"], cfg.sft_examples, cfg.sft_prompt_tokens + cfg.sft_completion_tokens)
+    median, sigma = REALISTIC_MIX["completion"]
+    tactic = np.clip(np.rint(rng.lognormal(math.log(median), sigma, size=cfg.sft_examples)), 2, cfg.sft_completion_tokens).astype(int).tolist()
+    sft = [(max(4, n - min(c, n // 2)), min(c, n // 2)) for n, c in zip(total, tactic)]
+    states = draw(*REALISTIC_MIX["state"], g * (1 + k), cfg.state_tokens)
+    return sft, states[:g], [states[g + i * k : g + (i + 1) * k] for i in range(g)], draw(*REALISTIC_MIX["state"], g, cfg.goal_tokens)
+
+
 def synthetic_inputs(cfg: SmokeConfig, k: int, vocab: int, bos: Optional[int], eos: int, seed: int) -> tuple[list[SftExample], GroupTokens]:
     rng = np.random.default_rng(seed)
+    sft, pos, neg, goal = synthetic_lengths(cfg, k, rng)
 
     def ids(n: int) -> list[int]:
         body = rng.integers(3, vocab, size=n).tolist()
         return ([bos] + body[1:]) if bos is not None else body
 
     examples = []
-    for i in range(cfg.sft_examples):
-        prompt, completion = ids(cfg.sft_prompt_tokens), rng.integers(3, vocab, size=cfg.sft_completion_tokens - 1).tolist() + [eos]
+    for i, (n_prompt, n_completion) in enumerate(sft):
+        prompt, completion = ids(n_prompt), rng.integers(3, vocab, size=n_completion - 1).tolist() + [eos]
         examples.append(SftExample(row=f"smoke {i}", input_ids=tuple(prompt + completion), labels=tuple([IGNORE_INDEX] * len(prompt) + completion), n_completion_tokens=len(completion)))
     tokens = GroupTokens(
-        positives=[ids(cfg.state_tokens) for _ in range(cfg.groups)],
-        negatives=[[ids(cfg.state_tokens) for _ in range(k)] for _ in range(cfg.groups)],
-        goals=[ids(cfg.goal_tokens) for _ in range(cfg.groups)],
+        positives=[ids(n) for n in pos],
+        negatives=[[ids(n) for n in row] for row in neg],
+        goals=[ids(n) for n in goal],
         goal_rows=np.arange(cfg.groups),  # every goal distinct: the most encoding
     )
     return examples, tokens
@@ -208,31 +238,33 @@ def run_smoke(cfg: SmokeConfig, joint: JointConfig, build: ProverBuild, device: 
         torch.cuda.synchronize(device)
     step_s = time.monotonic() - t0
     peak_mb = torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None
-    timing = time_steps(cfg.timed_steps, prover, examples, tokens, joint, ctx, opt, lm_params, head_params, device)
+    timing = time_steps(cfg.timed_steps, prover, examples, tokens, joint, ctx, opt, lm_params, head_params, device, cfg.timed_groups)
     return {
         **timing,
         "sft_loss": sft_loss, "infonce_loss": infonce, "grad_norm_lora": gn_lora, "grad_norm_lora_from_energy": from_energy, "grad_norm_head": gn_head,
         "peak_mem_mb": peak_mb, "step_s": step_s, "tokens": sft_tokens + tokens.n_tokens(), "tokens_per_s": (sft_tokens + tokens.n_tokens()) / step_s,
+        "sft_tokens": sft_tokens, "encode_tokens": tokens.n_tokens(),
         "trainable_parameters": {"lm": sum(p.numel() for p in lm_params), "head": sum(p.numel() for p in head_params)},
     }
 
 
-def time_steps(n: int, prover: Any, examples: list[SftExample], tokens: GroupTokens, joint: JointConfig, ctx: Any, opt: Any, lm_params: list, head_params: list, device: torch.device) -> dict[str, Any]:
-    """``n`` joint steps and ``n`` SFT-only steps (the same SFT batch, no energy path) after the
-    first step's warm-up, alternating; medians and their ratio (plan Task 3.5: joint ≤ 1.5× SFT)."""
+def time_steps(n: int, prover: Any, examples: list[SftExample], tokens: GroupTokens, joint: JointConfig, ctx: Any, opt: Any, lm_params: list, head_params: list, device: torch.device, timed_groups: Optional[list] = None) -> dict[str, Any]:
+    """``n`` rounds, after the first step's warm-up, of: one SFT-only step (the same SFT batch, no
+    energy path), one joint step with every group, and one joint step on the first g groups for
+    each g of ``timed_groups``; medians and their ratios (plan Task 3.5: joint ≤ 1.5× SFT)."""
     from burnqed.joint.train import clip
 
     if n <= 0:
         return {}
 
-    def timed(joint_step: bool) -> float:
+    def timed(part: Optional[GroupTokens]) -> float:
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         t0 = time.monotonic()
         opt.zero_grad(set_to_none=True)
         sft_backward(prover, examples, ctx)
-        if joint_step:
-            contrastive_backward(prover, tokens, joint.lambda_ebm, joint.groups_per_micro_batch, joint.n_grad_negatives, joint.goal_grad)
+        if part is not None:
+            contrastive_backward(prover, part, joint.lambda_ebm, joint.groups_per_micro_batch, joint.n_grad_negatives, joint.goal_grad)
         clip(lm_params, joint.grad_clip_norm_lora)
         clip(head_params, joint.grad_clip_norm_head)
         opt.step()
@@ -240,13 +272,21 @@ def time_steps(n: int, prover: Any, examples: list[SftExample], tokens: GroupTok
             torch.cuda.synchronize(device)
         return time.monotonic() - t0
 
-    joint_s, sft_s = [], []
+    counts = sorted(set(timed_groups or []) - {len(tokens)}, reverse=True)
+    sft_s: list[float] = []
+    joint_s: dict[int, list[float]] = {g: [] for g in [len(tokens), *counts]}
     for _ in range(n):
-        joint_s.append(timed(True))
-        sft_s.append(timed(False))
-    jm, sm = float(np.median(joint_s)), float(np.median(sft_s))
-    return {"timed_joint_step_s": jm, "timed_sft_only_step_s": sm, "joint_over_sft_step": jm / sm if sm > 0 else None, "timed_steps": n,
-            "peak_mem_mb_timed": torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None}
+        sft_s.append(timed(None))
+        for g in joint_s:
+            joint_s[g].append(timed(tokens if g == len(tokens) else tokens.take(slice(0, g))))
+    sm = float(np.median(sft_s))
+    jm = float(np.median(joint_s[len(tokens)]))
+    out: dict[str, Any] = {"timed_joint_step_s": jm, "timed_sft_only_step_s": sm, "joint_over_sft_step": jm / sm if sm > 0 else None, "timed_steps": n,
+                           "peak_mem_mb_timed": torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None}
+    if counts:
+        out["by_groups"] = [{"groups": g, "encode_tokens": tokens.take(slice(0, g)).n_tokens(), "joint_step_s": float(np.median(v)), "joint_over_sft_step": float(np.median(v)) / sm if sm > 0 else None}
+                            for g, v in sorted(joint_s.items())]
+    return out
 
 
 def failed_checks(result: Mapping[str, Any], max_peak_mem_gb: float) -> list[str]:
@@ -286,7 +326,7 @@ def main(config: dict[str, Any], events: EventWriter) -> dict[str, Any]:
         events.metric("peak_mem_mb", result["peak_mem_mb"], 1)
     summary = {
         "kind": "joint_smoke", "passed": not failures, "failures": failures, **result, "build_s": build_s, "device": str(device), "attention": attention,
-        "shape": {k: getattr(cfg, k) for k in ("sft_examples", "sft_prompt_tokens", "sft_completion_tokens", "groups", "state_tokens", "goal_tokens")},
+        "shape": {k: getattr(cfg, k) for k in ("sft_examples", "sft_prompt_tokens", "sft_completion_tokens", "groups", "state_tokens", "goal_tokens", "lengths")},
         "model": cfg.model_dir or {"random_init": cfg.random_init, "overrides": cfg.random_init_overrides},
         "joint": {k: getattr(joint, k) for k in ("lora_r", "lora_alpha", "dtype", "attention", "max_tokens_per_row", "rows_per_micro_batch", "groups_per_micro_batch", "gradient_checkpointing", "k_negatives", "n_grad_negatives")},
     }
