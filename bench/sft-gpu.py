@@ -52,7 +52,7 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(ROOT, "python")]
 
-from burnqed.sft import bridge_float32_modules, compile_decoder_layers, decoder_of, install_autocast, uninstall_autocast, DEFAULT_PAD_MULTIPLE, FLEX_PAD_MULTIPLE, PLAN_LORA_TARGETS, Dist, StepContext, completion_ce_sum, enable_flex, pad_batch, train_step  # noqa: E402
+from burnqed.sft import bridge_float32_modules, compile_decoder_layers, install_autocast, uncompile_decoder_layers, uninstall_autocast, DEFAULT_PAD_MULTIPLE, FLEX_PAD_MULTIPLE, PLAN_LORA_TARGETS, Dist, StepContext, completion_ce_sum, enable_flex, pad_batch, train_step  # noqa: E402
 from burnqed.sft_data import IGNORE_INDEX, SftExample  # noqa: E402
 from burnqed.sft_packing import collate_packed, plan_steps  # noqa: E402
 from burnqed.sft_special_tokens import lora_token_kwargs  # noqa: E402
@@ -150,9 +150,7 @@ def set_compiled(model: Any, on: bool, scope: str = "layer") -> int:
     """torch.compile each decoder layer (burnqed.sft.compile_decoder_layers, ``scope``), or back to eager."""
     if on:
         return compile_decoder_layers(model, scope)
-    for layer in decoder_of(model).layers:
-        for m in (layer, layer.mlp, layer.input_layernorm, layer.post_attention_layernorm):
-            m._compiled_call_impl = None
+    uncompile_decoder_layers(model)
     return 0
 
 

@@ -832,14 +832,25 @@ def compile_decoder_layers(model: Any, scope: str = "mlp") -> int:
         raise ValueError(f"compile_decoder_layers: scope must be one of {COMPILE_SCOPES}, got {scope!r}")
     layers = list(decoder_of(model).layers)
     for layer in layers:
-        if scope == "layer":
-            layer.compile()
-        elif scope == "layer_static":
-            layer.compile(dynamic=False)
-        else:
-            for name in ("mlp", "input_layernorm", "post_attention_layernorm"):
-                getattr(layer, name).compile()
+        for m in compiled_modules(layer, scope):
+            m.compile(**({"dynamic": False} if scope == "layer_static" else {}))
     return len(layers)
+
+
+def compiled_modules(layer: Any, scope: str) -> list[Any]:
+    """The modules of one decoder layer that ``scope`` compiles."""
+    if scope == "mlp":
+        return [layer.mlp, layer.input_layernorm, layer.post_attention_layernorm]
+    return [layer]
+
+
+def uncompile_decoder_layers(model: Any) -> None:
+    """Undo compile_decoder_layers, whatever its scope: eager forwards again (the SFT bench runs
+    several scopes on one loaded model)."""
+    for layer in decoder_of(model).layers:
+        for scope in COMPILE_SCOPES:
+            for m in compiled_modules(layer, scope):
+                m._compiled_call_impl = None
 
 
 def torch_dtype_of(name: str) -> torch.dtype:

@@ -278,7 +278,7 @@ def time_steps(n: int, prover: Any, examples: list[SftExample], tokens: GroupTok
     for _ in range(n):
         sft_s.append(timed(None))
         for g in joint_s:
-            joint_s[g].append(timed(tokens if g == len(tokens) else tokens.take(slice(0, g))))
+            joint_s[g].append(timed(tokens.take(slice(0, g))))
     sm = float(np.median(sft_s))
     jm = float(np.median(joint_s[len(tokens)]))
     out: dict[str, Any] = {"timed_joint_step_s": jm, "timed_sft_only_step_s": sm, "joint_over_sft_step": jm / sm if sm > 0 else None, "timed_steps": n,
