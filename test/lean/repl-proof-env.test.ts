@@ -139,7 +139,7 @@ test("a scripted theorem end to end: root, two tactics, no goals, verify accepte
     assert.deepEqual([s1.no_goals, s1.goals_pp], [false, `x : ℕ\nh₀ : x = 2\nh_step1 : True\n⊢ x + 0 = 2`]);
     const s2 = ok(await env.apply(s1.handle, "norm_num", 5));
     assert.equal(s2.no_goals, true);
-    assert.ok(s1.lean_ms >= 2 && s2.lean_ms >= 2, "Lean time is recorded per call");
+    assert.ok(s1.lean_ms >= 1 && s2.lean_ms >= 1, "Lean time is recorded per call"); // the double sleeps 2 ms; Node timers have 1 ms granularity, so a call can measure 1.x ms
     assert.deepEqual(await env.verify(["rw [h₀]", "norm_num"]), { ok: true });
     const st = env.stats();
     assert.deepEqual([st.sessions, st.apply_calls, st.verify_calls, st.replayed_tactics], [1, 2, 1, 0]);
