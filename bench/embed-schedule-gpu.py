@@ -155,7 +155,7 @@ def serve_schedule(model: Any, ids: list[list[int]], lengths: np.ndarray, storag
     return row, out
 
 
-def bench_mix(name: str, lengths: np.ndarray, model: Any, recipe: EmbedRecipe, controls: dict[str, int], device: torch.device, vocab: int, serve: bool) -> dict[str, Any]:
+def bench_mix(name: str, lengths: np.ndarray, model: Any, recipe: EmbedRecipe, controls: dict[str, int], device: torch.device, vocab: int, serve: bool, compiled_mlp: bool = False) -> dict[str, Any]:
     rng = np.random.default_rng(1)
     ids = [rng.integers(3, vocab, size=int(n)).tolist() for n in lengths]
     ex = EmbeddingExtractor(model, SimpleNamespace(pad_token_id=EOS_ID, eos_token_id=EOS_ID, bos_token_id=0, padding_side="right"), recipe)
@@ -173,6 +173,19 @@ def bench_mix(name: str, lengths: np.ndarray, model: Any, recipe: EmbedRecipe, c
     if serve:
         runs["serve"], vectors["serve"] = serve_schedule(model, ids, lengths, recipe.storage_dtype, device)
         print(f"embed-schedule: {name}/serve: {runs['serve']['states_per_s']:.1f} states/s, padding efficiency {runs['serve']['padding_efficiency']:.2f}", file=sys.stderr, flush=True)
+    if compiled_mlp:  # the job's schedule with the MLP and norms compiled (sft.compile_decoder_layers scope "mlp"), after a full warm-up pass
+        from burnqed.sft import compile_decoder_layers, uncompile_decoder_layers
+
+        compile_decoder_layers(model, "mlp")
+        try:
+            t1 = time.perf_counter()
+            run_schedule(ex, ids, lengths, plans["job"], recipe.storage_dtype, device)  # compiles (dynamic shapes after the second)
+            compile_s = time.perf_counter() - t1
+            runs["job_compiled_mlp"], vectors["job_compiled_mlp"] = run_schedule(ex, ids, lengths, plans["job"], recipe.storage_dtype, device)
+            runs["job_compiled_mlp"]["warmup_pass_s"] = compile_s
+        finally:
+            uncompile_decoder_layers(model)
+        print(f"embed-schedule: {name}/job_compiled_mlp: {runs['job_compiled_mlp']['states_per_s']:.1f} states/s (warm-up pass {compile_s:.1f} s)", file=sys.stderr, flush=True)
     for key in runs:
         runs[key]["vs_job_vectors"] = agreement(vectors["job"], vectors[key])
     base = runs[BASELINE]["states_per_s"]
@@ -188,6 +201,7 @@ def main() -> None:
     ap.add_argument("--mixes", default="lognormal,shared")
     ap.add_argument("--states", default=None, help="JSON from bench/bench_states.py --out (default: read ../shared/data/tactic_states)")
     ap.add_argument("--serve", action="store_true", help="also measure burnqed.serve's /v1/embeddings schedule in-process")
+    ap.add_argument("--compiled-mlp", action="store_true", help="also the job's schedule with the MLP and norms compiled (the SFT job's default compile scope)")
     ap.add_argument("--smoke", action="store_true", help="a 2-layer 64-wide model, 256 states per mix: checks the bench runs (CPU allowed)")
     args = ap.parse_args()
     device = pick_device(args.smoke, "bench/embed-schedule-gpu.py")
@@ -210,7 +224,7 @@ def main() -> None:
         shared_info = {"source": source, "states": len(states), "distinct": len(set(states)), "digest": states_digest(states), "token_estimate": "3 + ceil(chars / 3.5), cut at max_length"}
     with Timer(device) as tb:
         model = random_llama(shape, device, getattr(torch, recipe.compute_dtype))
-    results = {name: bench_mix(name, L, model, recipe, controls, device, shape["vocab_size"], args.serve) for name, L in lengths.items()}
+    results = {name: bench_mix(name, L, model, recipe, controls, device, shape["vocab_size"], args.serve, args.compiled_mlp) for name, L in lengths.items()}
     result = {
         "bench": "embed-schedule-gpu",
         "smoke": args.smoke,

@@ -18,8 +18,9 @@ from burnqed.ebm_head import EnergyHeadConfig, GoalConditionedEnergyHead
 from burnqed.embed import EmbedRecipe
 from burnqed.joint.dataset import GroupTokens
 from burnqed.joint.losses import group_energies, group_infonce
-from burnqed.joint.model import JointProver, storage_round
-from burnqed.joint.train import contrastive_backward
+from burnqed.joint.model import JointProver, pack_for_encoding, storage_round
+from burnqed.joint.train import contrastive_backward, energy_encoder
+from burnqed.sft import StepContext
 from joint_fixtures import D_MODEL, HEAD_DIMS, TEST_RECIPE, TinyJointLM
 
 VOCAB = 30
@@ -35,6 +36,10 @@ class SpyProver(JointProver):
     def encode(self, batch_ids: Any) -> torch.Tensor:
         self.calls.append((len(batch_ids), torch.is_grad_enabled()))
         return super().encode(batch_ids)
+
+    def encode_packed(self, batch_ids: Any, ctx: Any) -> torch.Tensor:
+        self.calls.append((len(batch_ids), torch.is_grad_enabled()))
+        return super().encode_packed(batch_ids, ctx) if ctx.packed else super().encode(batch_ids)
 
 
 def prover(dropout: float = 0.0, recipe: EmbedRecipe = TEST_RECIPE) -> SpyProver:
@@ -117,7 +122,7 @@ class GradRoutingTest(unittest.TestCase):
         p = prover().eval()  # no dropout, so the reference sees the same network
         group_infonce(group_energies(p, t, 1)).backward()
         got, head_got = lm_grads(p), {n: q.grad.clone() for n, q in p.head.named_parameters()}
-        self.assertEqual(p.calls, [(6, True), (6, False), (3, False)])  # 3 pos + 3 hard with grad; 6 easy and 3 goals without
+        self.assertEqual(p.calls, [(6, True), (9, False)])  # 3 pos + 3 hard with grad; 6 easy and 3 goals in one call without
         for routing, same in (((1, False), True), ((3, True), False), ((0, False), False)):
             p.zero_grad(set_to_none=True)
             reference_loss(p, t, *routing).backward()
@@ -136,7 +141,7 @@ class GradRoutingTest(unittest.TestCase):
         t = tokens(shared_goal=True)
         p = prover().eval()
         group_infonce(group_energies(p, t, 0, goal_grad=True)).backward()
-        self.assertEqual(p.calls, [(3, True), (9, False), (1, True)])  # a shared goal is encoded once
+        self.assertEqual(p.calls, [(4, True), (9, False)])  # 3 pos and the shared goal (encoded once) with grad; 9 negatives without
         got = lm_grads(p)
         p.zero_grad(set_to_none=True)
         reference_loss(p, t, 0, True).backward()
@@ -159,6 +164,61 @@ class GradRoutingTest(unittest.TestCase):
         p.zero_grad(set_to_none=True)
         group_infonce(group_energies(p, t, 1)).mul(0.25).backward()
         self.assertGreater(rel_diff(grads[0][0], {n: q.grad for n, q in p.named_parameters() if q.grad is not None}), 0.5)
+
+
+def step_context(attention: str = "block_mask", max_tokens_per_row: int = 24, pad_multiple: int = 1) -> StepContext:
+    return StepContext(attention=attention, dtype=torch.float64, device=torch.device("cpu"), pad_id=0, pad_multiple=pad_multiple, keep_completion_logits=True,
+                       max_tokens_per_row=max_tokens_per_row, rows_per_micro_batch=1)
+
+
+class PackedEncodingTest(unittest.TestCase):
+    """The training step's packed energy path (JointProver.encode_packed) against encode()'s padded
+    batches, on the float64 stand-in, whose attention takes the SFT rows' 4-D block mask."""
+
+    def test_layout_points_at_each_sequences_last_token(self) -> None:
+        seqs = [[1, 5, 6], [1, 7], [1] + list(range(5, 25)), [1, 8, 9, 10], [1, 11]]
+        batch, rows, cols = pack_for_encoding(seqs, 8, 0)
+        self.assertEqual(batch.input_ids.shape[1], 21)  # the 21-token sequence gets a row of its own, wider than 8
+        for i, s in enumerate(seqs):
+            r, c = int(rows[i]), int(cols[i])
+            self.assertEqual(batch.input_ids[r, c - len(s) + 1 : c + 1].tolist(), s, i)
+            self.assertEqual(int(batch.position_ids[r, c]), len(s) - 1, i)
+        self.assertLess(len(batch.cu_seqlens), len(seqs))  # short ones share rows
+        self.assertTrue(all(bounds[-1] <= max(8, 21) for bounds in batch.cu_seqlens))
+        self.assertTrue(bool((batch.labels == -100).all()))
+        with self.assertRaisesRegex(ValueError, "non-empty"):
+            pack_for_encoding([[1, 2], []], 8, 0)
+
+    def test_packed_embeddings_and_gradients_are_the_padded_ones(self) -> None:
+        t = tokens(g=4)
+        recipe = EmbedRecipe(compute_dtype="float32", storage_dtype="float32")  # no float16 rounding: compare the network
+        for ctx in (step_context(), step_context(max_tokens_per_row=12, pad_multiple=8)):
+            p = prover(recipe=recipe).eval()
+            seqs = [*t.positives, *[n for g in t.negatives for n in g]]
+            with torch.no_grad():
+                torch.testing.assert_close(p.encode_packed(seqs, ctx), p.encode(seqs), rtol=0, atol=1e-6)
+            grads = []
+            for encode in (energy_encoder(p, "packed", ctx), energy_encoder(p, "padded", ctx)):
+                p.zero_grad(set_to_none=True)
+                loss = contrastive_backward(p, t, 0.5, 3, 1, False, encode)
+                grads.append((lm_grads(p), loss))
+            self.assertAlmostEqual(grads[0][1], grads[1][1], places=6)
+            self.assertLess(rel_diff(grads[0][0], grads[1][0]), 1e-6)
+            self.assertGreater(sum(float(v.abs().sum()) for v in grads[0][0].values()), 0.0)
+
+    def test_packing_matters(self) -> None:
+        """Without the document mask the packed sequences would see each other: the check above can fail."""
+        t = tokens(g=2)
+        p = prover().eval()
+        seqs = [*t.positives, *t.goals]
+        leaky = step_context(attention="position_ids")  # the stand-in ignores restarting positions: one causal row
+        with torch.no_grad():
+            self.assertGreater(float((p.encode_packed(seqs, leaky) - p.encode(seqs)).abs().max()), 1e-3)
+            torch.testing.assert_close(p.encode_packed(seqs, step_context(attention="padding_mask")), p.encode(seqs), rtol=0, atol=0)  # does not pack
+
+    def test_unknown_encoding_is_named(self) -> None:
+        with self.assertRaisesRegex(ValueError, "energy_encode must be one of"):
+            energy_encoder(prover(), "sorted", step_context())
 
 
 class StorageRoundTest(unittest.TestCase):

@@ -43,6 +43,7 @@ from burnqed.sft_schedule import LR_SCHEDULES
 from burnqed.sft_special_tokens import MODES as SPECIAL_TOKEN_MODES
 from burnqed.strict_config import config_from_dict
 
+ENERGY_ENCODINGS = ("packed", "padded")  # how the training step lays out the energy path's sequences (model.JointProver)
 HEAD_INITS = (
     "fresh",  # a new GoalConditionedEnergyHead (the plan's JointProver builds one)
     "iter_0",  # start from iter_0's decoupled head weights (same architecture, asserted)
@@ -149,6 +150,7 @@ class JointConfig:
     max_tokens_per_row: int = 2048
     rows_per_micro_batch: int = 1
     groups_per_micro_batch: int = 2  # 2 groups = 4 sequences with grad + 6 without
+    energy_encode: str = "packed"  # the step's energy path: "packed" rows under the SFT rows' mask (no padding) or "padded" batches (model.py)
     encode_max_tokens: int = 16384  # evaluation encodes: length-grouped batches (the embed job's budget)
     encode_max_batch: int = 64
     pad_to_multiple_of: Optional[int] = None
@@ -212,6 +214,8 @@ class JointConfig:
             bad("lr_schedule", f"must be one of {LR_SCHEDULES}")
         if self.attention not in ATTENTION_MODES:
             bad("attention", f"must be one of {ATTENTION_MODES}")
+        if self.energy_encode not in ENERGY_ENCODINGS:
+            bad("energy_encode", f"must be one of {ENERGY_ENCODINGS}")
         if self.special_tokens_mode not in SPECIAL_TOKEN_MODES:
             bad("special_tokens_mode", f"must be one of {SPECIAL_TOKEN_MODES}")
         if self.head_init not in HEAD_INITS:

@@ -10,14 +10,16 @@ learnable temperature, once.
 Grad routing (plan Task 3.4, the VRAM optimisation): of a group's K negatives (hard ones first, as
 contrastive_plan.sample_negatives orders them), the first ``n_grad_negatives`` (1: one hard
 negative) are encoded with the positive, with grad; the others and the goal are encoded under
-torch.no_grad() and detached, so the backbone receives gradient only through the positive and the
-hard negative. The head receives gradient from every energy.
+torch.no_grad() and detached (one call each), so the backbone receives gradient only through the
+positive and the hard negative. The head receives gradient from every energy.
 
 With micro-batches, each one's share is back-propagated at once: its summed CE / the step's
 completion tokens, and λ · its mean InfoNCE · (its groups / the step's groups), so the accumulated
 gradient is the gradient of the step's loss.
 """
 from __future__ import annotations
+
+from typing import Callable, Optional, Sequence
 
 import torch
 
@@ -26,42 +28,51 @@ from burnqed.joint.model import JointProver
 from burnqed.losses import info_nce_loss
 
 
-def encode_goals(prover: JointProver, tokens: GroupTokens, with_grad: bool) -> torch.Tensor:
-    """(G, H) goal embeddings, each distinct goal row encoded once."""
-    rows = tokens.goal_rows.tolist()
+Encode = Callable[[Sequence[Sequence[int]]], torch.Tensor]  # token-id sequences -> (N, H) recipe embeddings
+
+
+def unique_goals(tokens: GroupTokens) -> tuple[list[list[int]], list[int]]:
+    """The distinct goals of the groups (by goal row, first occurrence) and each group's index into them."""
+    rows = [int(r) for r in tokens.goal_rows.tolist()]
     first: dict[int, int] = {}
     for i, r in enumerate(rows):
-        first.setdefault(int(r), i)
-    unique = list(first)
-    with torch.set_grad_enabled(with_grad and torch.is_grad_enabled()):
-        z = prover.encode([tokens.goals[first[r]] for r in unique])  # (U, H)
-    if not with_grad:
-        z = z.detach()
-    where = torch.tensor([unique.index(int(r)) for r in rows], device=z.device)
-    return z[where]
+        first.setdefault(r, i)
+    order = {r: u for u, r in enumerate(first)}
+    return [tokens.goals[i] for i in first.values()], [order[r] for r in rows]
 
 
-def group_energies(prover: JointProver, tokens: GroupTokens, n_grad_negatives: int, goal_grad: bool = False) -> torch.Tensor:
-    """(G, 1 + K) energies: column 0 the positive, then the K negatives, each against its group's goal."""
+def group_energies(prover: JointProver, tokens: GroupTokens, n_grad_negatives: int, goal_grad: bool = False, encode: Optional[Encode] = None) -> torch.Tensor:
+    """(G, 1 + K) energies: column 0 the positive, then the K negatives, each against its group's goal.
+
+    Two encoder calls: the positives and the first ``n_grad_negatives`` negatives of each group
+    (and the goals when ``goal_grad``) with grad as the caller allows; the other negatives (and the
+    goals otherwise) under no_grad. Each distinct goal is encoded once. ``encode``: the encoder
+    (default ``prover.encode``; the job passes ``prover.encode_packed``)."""
     g = len(tokens)
     k = len(tokens.negatives[0]) if g else 0
     if g == 0 or k == 0 or any(len(n) != k for n in tokens.negatives):
         raise ValueError(f"group_energies: need >= 1 group with the same K >= 1 negatives each, got {g} groups with {[len(n) for n in tokens.negatives][:8]} negatives")
     if not 0 <= n_grad_negatives <= k:
         raise ValueError(f"group_energies: n_grad_negatives {n_grad_negatives} outside [0, K={k}]")
+    enc = encode if encode is not None else prover.encode
+    goals, goal_of = unique_goals(tokens)
     grad_ids = list(tokens.positives) + [neg[j] for neg in tokens.negatives for j in range(n_grad_negatives)]
-    z_grad = prover.encode(grad_ids)  # (G·(1+n_grad), H), grad as the caller allows
+    easy_ids = [neg[j] for neg in tokens.negatives for j in range(n_grad_negatives, k)]
+    with_grad, without = (grad_ids + goals, easy_ids) if goal_grad else (grad_ids, easy_ids + goals)
+    z_grad = enc(with_grad)  # grad as the caller allows
     h = z_grad.shape[1]
-    z_pos = z_grad[:g]  # (G, H)
-    parts = [z_grad[g:].view(g, n_grad_negatives, h)]  # (G, n_grad, H)
-    if n_grad_negatives < k:
+    z_free = z_grad.new_zeros((0, h))
+    if without:
         with torch.no_grad():
-            z_easy = prover.encode([neg[j] for neg in tokens.negatives for j in range(n_grad_negatives, k)])
-        parts.append(z_easy.detach().view(g, k - n_grad_negatives, h))
-    z_goal = encode_goals(prover, tokens, goal_grad)  # (G, H)
-    states = torch.cat([z_pos[:, None], *parts], dim=1).reshape(g * (1 + k), h)  # (G·(1+K), H)
-    goals = z_goal.repeat_interleave(1 + k, dim=0)  # (G·(1+K), H): every row against its anchor's goal
-    return prover.head.score(states, goals).view(g, 1 + k)
+            z_free = enc(without).detach()
+    n_easy = len(easy_ids)
+    z_goals = z_grad[len(grad_ids) :] if goal_grad else z_free[n_easy:]  # (U, H)
+    parts = [z_grad[:g, None], z_grad[g : len(grad_ids)].view(g, n_grad_negatives, h)]  # (G, 1, H), (G, n_grad, H)
+    if n_easy:
+        parts.append(z_free[:n_easy].view(g, k - n_grad_negatives, h))
+    states = torch.cat(parts, dim=1).reshape(g * (1 + k), h)  # (G·(1+K), H)
+    goal_rows = z_goals[torch.tensor(goal_of, device=z_goals.device)]  # (G, H)
+    return prover.head.score(states, goal_rows.repeat_interleave(1 + k, dim=0)).view(g, 1 + k)  # every row against its anchor's goal
 
 
 def group_infonce(energies: torch.Tensor) -> torch.Tensor:

@@ -37,7 +37,7 @@ from burnqed.events import EventWriter, JobAbort, run_job
 from burnqed.joint.config import JointConfig
 from burnqed.joint.dataset import GroupTokens
 from burnqed.joint.model import ProverBuild, build_hf_prover
-from burnqed.joint.train import contrastive_backward, make_optimizer, sft_backward, step_context
+from burnqed.joint.train import contrastive_backward, energy_encoder, make_optimizer, sft_backward, step_context
 from burnqed.sft import resolve_attention
 from burnqed.sft_data import IGNORE_INDEX, SftExample
 from burnqed.strict_config import config_from_dict
@@ -64,6 +64,7 @@ RANDOM_SHAPES = {"deepseek_prover_v1_5": DEEPSEEK_PROVER_V1_5}
 # Each is cut at the config's token count for it.
 REALISTIC_MIX = {"sft": (199, 539), "completion": (24, 0.6), "state": (170, 506)}
 PLACEHOLDER = "unused-by-smoke"
+VARIANT_KEYS = ("energy_encode", "groups_per_micro_batch")  # run controls of the energy path a timed variant may change
 TOKENIZER_TEXTS = (  # real Lean states (../shared/data/tactic_states) for the small tokenizer
     "⊢ 1 * 3 ^ 3 + 2 * 3 ^ 2 + 2 * 3 + 2 = 53",
     "b h v : ℝ\nh₀ : 0 < b ∧ 0 < h ∧ 0 < v\nh₁ : v = 1 / 3 * (b * h)\n⊢ v = 65",
@@ -90,6 +91,7 @@ class SmokeConfig:
     goal_tokens: int = 512
     lengths: str = "fixed"  # "fixed": the token counts above; "realistic": drawn from REALISTIC_MIX (the counts above become caps)
     timed_groups: Optional[list] = None  # also time joint steps on the first g groups, for each g here (the groups/step trade-off in one run)
+    timed_variants: Optional[list] = None  # also time each layout of the energy path here, e.g. [{"energy_encode": "padded"}, {"groups_per_micro_batch": 8}] (keys: VARIANT_KEYS)
     max_peak_mem_gb: float = 36.0  # plan Task 3.5
     timed_steps: int = 2  # after the checked first step: this many joint steps and SFT-only steps on the same SFT batch, timed (0: none)
     device: str = "auto"
@@ -112,6 +114,10 @@ class SmokeConfig:
             raise ValueError(f"joint smoke config: 'lengths' must be 'fixed' or 'realistic', got {self.lengths!r}")
         if self.timed_groups is not None and (not isinstance(self.timed_groups, list) or not all(isinstance(g, int) and not isinstance(g, bool) and 1 <= g <= self.groups for g in self.timed_groups)):
             raise ValueError(f"joint smoke config: 'timed_groups' must be a list of group counts in [1, groups={self.groups}], got {self.timed_groups!r}")
+        for v in self.timed_variants or []:
+            if not isinstance(v, dict) or not v or set(v) - set(VARIANT_KEYS):
+                raise ValueError(f"joint smoke config: each of 'timed_variants' must be a non-empty object with keys from {VARIANT_KEYS}, got {v!r}")
+            JointConfig.from_dict({**{k: PLACEHOLDER for k, f in JointConfig.__dataclass_fields__.items() if f.default is dataclasses.MISSING}, **(self.joint or {}), **v})  # validates the values
         paths = {k for k in (self.joint or {}) if k in JointConfig.__dataclass_fields__ and JointConfig.__dataclass_fields__[k].default is dataclasses.MISSING}
         if paths:
             raise ValueError(f"joint smoke config: 'joint' must not set paths ({sorted(paths)}): the smoke test reads and writes no data")
@@ -229,7 +235,7 @@ def run_smoke(cfg: SmokeConfig, joint: JointConfig, build: ProverBuild, device: 
     opt.zero_grad(set_to_none=True)
     sft_loss, sft_tokens = sft_backward(prover, examples, ctx)
     after_sft = grad_vector(lm_params)
-    infonce = contrastive_backward(prover, tokens, joint.lambda_ebm, joint.groups_per_micro_batch, joint.n_grad_negatives, joint.goal_grad)
+    infonce = contrastive_backward(prover, tokens, joint.lambda_ebm, joint.groups_per_micro_batch, joint.n_grad_negatives, joint.goal_grad, energy_encoder(prover, joint.energy_encode, ctx))
     from_energy = float((grad_vector(lm_params) - after_sft).norm())
     del after_sft
     gn_lora, gn_head = clip(lm_params, joint.grad_clip_norm_lora), clip(head_params, joint.grad_clip_norm_head)
@@ -238,7 +244,7 @@ def run_smoke(cfg: SmokeConfig, joint: JointConfig, build: ProverBuild, device: 
         torch.cuda.synchronize(device)
     step_s = time.monotonic() - t0
     peak_mb = torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None
-    timing = time_steps(cfg.timed_steps, prover, examples, tokens, joint, ctx, opt, lm_params, head_params, device, cfg.timed_groups)
+    timing = time_steps(cfg.timed_steps, prover, examples, tokens, joint, ctx, opt, lm_params, head_params, device, cfg.timed_groups, cfg.timed_variants)
     return {
         **timing,
         "sft_loss": sft_loss, "infonce_loss": infonce, "grad_norm_lora": gn_lora, "grad_norm_lora_from_energy": from_energy, "grad_norm_head": gn_head,
@@ -248,23 +254,26 @@ def run_smoke(cfg: SmokeConfig, joint: JointConfig, build: ProverBuild, device: 
     }
 
 
-def time_steps(n: int, prover: Any, examples: list[SftExample], tokens: GroupTokens, joint: JointConfig, ctx: Any, opt: Any, lm_params: list, head_params: list, device: torch.device, timed_groups: Optional[list] = None) -> dict[str, Any]:
+def time_steps(n: int, prover: Any, examples: list[SftExample], tokens: GroupTokens, joint: JointConfig, ctx: Any, opt: Any, lm_params: list, head_params: list, device: torch.device,
+               timed_groups: Optional[list] = None, timed_variants: Optional[list] = None) -> dict[str, Any]:
     """``n`` rounds, after the first step's warm-up, of: one SFT-only step (the same SFT batch, no
     energy path), one joint step with every group, and one joint step on the first g groups for
-    each g of ``timed_groups``; medians and their ratios (plan Task 3.5: joint ≤ 1.5× SFT)."""
+    each g of ``timed_groups``, in the joint config's layout and then in each of ``timed_variants``;
+    medians and their ratios to the SFT-only step (plan Task 3.5: joint ≤ 1.5× SFT)."""
     from burnqed.joint.train import clip
 
     if n <= 0:
         return {}
+    layouts = [{k: getattr(joint, k) for k in VARIANT_KEYS}] + [{**{k: getattr(joint, k) for k in VARIANT_KEYS}, **v} for v in timed_variants or []]
 
-    def timed(part: Optional[GroupTokens]) -> float:
+    def timed(part: Optional[GroupTokens], layout: Mapping[str, Any]) -> float:
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         t0 = time.monotonic()
         opt.zero_grad(set_to_none=True)
         sft_backward(prover, examples, ctx)
         if part is not None:
-            contrastive_backward(prover, part, joint.lambda_ebm, joint.groups_per_micro_batch, joint.n_grad_negatives, joint.goal_grad)
+            contrastive_backward(prover, part, joint.lambda_ebm, layout["groups_per_micro_batch"], joint.n_grad_negatives, joint.goal_grad, energy_encoder(prover, layout["energy_encode"], ctx))
         clip(lm_params, joint.grad_clip_norm_lora)
         clip(head_params, joint.grad_clip_norm_head)
         opt.step()
@@ -272,20 +281,30 @@ def time_steps(n: int, prover: Any, examples: list[SftExample], tokens: GroupTok
             torch.cuda.synchronize(device)
         return time.monotonic() - t0
 
-    counts = sorted(set(timed_groups or []) - {len(tokens)}, reverse=True)
+    counts = [len(tokens), *sorted(set(timed_groups or []) - {len(tokens)}, reverse=True)]
     sft_s: list[float] = []
-    joint_s: dict[int, list[float]] = {g: [] for g in [len(tokens), *counts]}
+    joint_s: list[dict[int, list[float]]] = [{g: [] for g in counts} for _ in layouts]
     for _ in range(n):
-        sft_s.append(timed(None))
-        for g in joint_s:
-            joint_s[g].append(timed(tokens.take(slice(0, g))))
+        sft_s.append(timed(None, layouts[0]))
+        for layout, times in zip(layouts, joint_s):
+            for g in counts:
+                times[g].append(timed(tokens.take(slice(0, g)), layout))
     sm = float(np.median(sft_s))
-    jm = float(np.median(joint_s[len(tokens)]))
-    out: dict[str, Any] = {"timed_joint_step_s": jm, "timed_sft_only_step_s": sm, "joint_over_sft_step": jm / sm if sm > 0 else None, "timed_steps": n,
+
+    def ratio(seconds: float) -> Optional[float]:
+        return seconds / sm if sm > 0 else None
+
+    def by_groups(times: Mapping[int, list[float]]) -> list[dict[str, Any]]:
+        return [{"groups": g, "encode_tokens": tokens.take(slice(0, g)).n_tokens(), "joint_step_s": float(np.median(v)), "joint_over_sft_step": ratio(float(np.median(v)))}
+                for g, v in sorted(times.items())]
+
+    jm = float(np.median(joint_s[0][len(tokens)]))
+    out: dict[str, Any] = {"timed_joint_step_s": jm, "timed_sft_only_step_s": sm, "joint_over_sft_step": ratio(jm), "timed_steps": n, "layout": layouts[0],
                            "peak_mem_mb_timed": torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None}
-    if counts:
-        out["by_groups"] = [{"groups": g, "encode_tokens": tokens.take(slice(0, g)).n_tokens(), "joint_step_s": float(np.median(v)), "joint_over_sft_step": float(np.median(v)) / sm if sm > 0 else None}
-                            for g, v in sorted(joint_s.items())]
+    if len(counts) > 1:
+        out["by_groups"] = by_groups(joint_s[0])
+    if timed_variants:
+        out["variants"] = [{"layout": layout, "by_groups": by_groups(times)} for layout, times in zip(layouts, joint_s)]
     return out
 
 

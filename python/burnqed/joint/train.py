@@ -42,6 +42,7 @@ this job turns into a checkpoint at the next step boundary (exit 143). Restart s
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import math
 import os
@@ -57,9 +58,9 @@ from burnqed.code_version import code_version
 from burnqed.embed import length_grouped_batches
 from burnqed.events import EventWriter, JobAbort, JobTerminated, run_job
 from burnqed.joint.checkpoint import JointPosition, LogWindow, check_compatible, checkpoint_path, read_checkpoint, restore, run_checkpoints, save_checkpoint
-from burnqed.joint.config import REMEDIES, JointConfig, base_fingerprint, data_hashes, restart_fingerprint
+from burnqed.joint.config import ENERGY_ENCODINGS, REMEDIES, JointConfig, base_fingerprint, data_hashes, restart_fingerprint
 from burnqed.joint.dataset import EvalSet, GroupTokens, JointDataset, TokenStore, load_joint_dataset, make_eval_set, subset_groups, chosen
-from burnqed.joint.losses import group_energies, group_infonce, joint_loss
+from burnqed.joint.losses import Encode, group_energies, group_infonce, joint_loss
 from burnqed.joint.model import JointProver, ProverBuild, assert_same, build_hf_prover, check_against_iter0, read_iter0_reference
 from burnqed.joint.probe import centroid_l2, collapse, linear_probe
 from burnqed.sft import Dist, StepContext, completion_ce_sum, enable_flex, evaluate as sft_evaluate, load_examples, peak_memory_mb, prepare_batch, resolve_attention, resolve_pad_multiple
@@ -106,13 +107,22 @@ def sft_backward(prover: JointProver, examples: Sequence[SftExample], ctx: StepC
     return ce_total / n_completion, tokens
 
 
-def contrastive_backward(prover: JointProver, tokens: GroupTokens, lambda_ebm: float, groups_per_micro_batch: int, n_grad_negatives: int, goal_grad: bool) -> float:
+def energy_encoder(prover: JointProver, energy_encode: str, ctx: StepContext) -> Optional[Encode]:
+    """The training step's encoder for ``energy_encode`` (JointConfig): packed rows or padded batches."""
+    if energy_encode == "packed":
+        return functools.partial(prover.encode_packed, ctx=ctx)
+    if energy_encode == "padded":
+        return prover.encode
+    raise ValueError(f"energy_encode must be one of {ENERGY_ENCODINGS}, got {energy_encode!r}")
+
+
+def contrastive_backward(prover: JointProver, tokens: GroupTokens, lambda_ebm: float, groups_per_micro_batch: int, n_grad_negatives: int, goal_grad: bool, encode: Optional[Encode] = None) -> float:
     """Back-propagate λ · the step's mean InfoNCE, a few groups at a time; returns the mean InfoNCE."""
     g = len(tokens)
     total = 0.0
     for start in range(0, g, groups_per_micro_batch):
         part = tokens.take(slice(start, start + groups_per_micro_batch))
-        loss = group_infonce(group_energies(prover, part, n_grad_negatives, goal_grad))
+        loss = group_infonce(group_energies(prover, part, n_grad_negatives, goal_grad, encode))
         (loss * (lambda_ebm * len(part) / g)).backward()
         total += float(loss.detach()) * len(part)
     return total / g
@@ -122,7 +132,7 @@ def joint_step(prover: JointProver, opt: torch.optim.Optimizer, lm_params: Seque
     """Forward/backward one step and clip; the optimizer step is the caller's (after the NaN check)."""
     opt.zero_grad(set_to_none=True)
     sft_loss, sft_tokens = sft_backward(prover, examples, ctx, poison)
-    infonce = contrastive_backward(prover, tokens, lambda_ebm, cfg.groups_per_micro_batch, cfg.n_grad_negatives, cfg.goal_grad)
+    infonce = contrastive_backward(prover, tokens, lambda_ebm, cfg.groups_per_micro_batch, cfg.n_grad_negatives, cfg.goal_grad, energy_encoder(prover, cfg.energy_encode, ctx))
     return StepResult(
         sft_loss=sft_loss,
         infonce_loss=infonce,
