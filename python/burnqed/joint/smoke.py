@@ -322,20 +322,24 @@ def failed_checks(result: Mapping[str, Any], max_peak_mem_gb: float) -> list[str
     return failures
 
 
-def main(config: dict[str, Any], events: EventWriter) -> dict[str, Any]:
-    cfg = SmokeConfig.from_dict(config)
-    device = pick_device(cfg.device)
+def build_smoke_prover(cfg: SmokeConfig, device: torch.device) -> tuple[JointConfig, ProverBuild, str, float]:
+    """(joint config, build, resolved attention, build seconds) as training builds them, for ``cfg``'s model."""
     with tempfile.TemporaryDirectory() as tmp:
         model_dir = cfg.model_dir or write_random_init_dir(os.path.join(tmp, "random-init"), str(cfg.random_init), cfg.random_init_overrides)
         placeholders = {k: PLACEHOLDER for k, f in JointConfig.__dataclass_fields__.items() if f.default is dataclasses.MISSING}
         joint = JointConfig.from_dict({**placeholders, "model_dir": model_dir, "tokenizer_dir": cfg.tokenizer_dir, "device": str(device), **(cfg.joint or {})})
         attention = resolve_attention(joint.attention, device.type)
-        events.progress(0, 2, unit="stages", message=f"building {'random-init ' + str(cfg.random_init) if cfg.random_init else model_dir} on {device}")
         t0 = time.monotonic()
-        loader = random_weights(device) if cfg.random_init else contextlib.nullcontext()
-        with loader:
+        with random_weights(device) if cfg.random_init else contextlib.nullcontext():
             build = build_hf_prover(joint, attention, device, joint.head_config)
-        build_s = time.monotonic() - t0
+        return joint, build, attention, time.monotonic() - t0
+
+
+def main(config: dict[str, Any], events: EventWriter) -> dict[str, Any]:
+    cfg = SmokeConfig.from_dict(config)
+    device = pick_device(cfg.device)
+    events.progress(0, 2, unit="stages", message=f"building {'random-init ' + str(cfg.random_init) if cfg.random_init else cfg.model_dir} on {device}")
+    joint, build, attention, build_s = build_smoke_prover(cfg, device)
     events.progress(1, 2, unit="stages", message="one joint step")
     result = run_smoke(cfg, joint, build, device)
     failures = failed_checks(result, cfg.max_peak_mem_gb)
