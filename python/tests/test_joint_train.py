@@ -146,10 +146,13 @@ class MetricsTest(unittest.TestCase):
     def test_it_learns(self) -> None:
         with tempfile.TemporaryDirectory() as root:
             job = Job(root)
-            job(setup(root, total_steps=40, eval_every_steps=40, checkpoint_every_steps=40, lr_lora=3e-2, lr_head=3e-2))
+            # 100 steps: a step's InfoNCE over its few groups is noisy (and the layout changes the dropout
+            # draws), so the first and last 10 logged values are compared; over seeds 0-2 and the three
+            # energy layouts the drop measured 0.51-1.01, and after 40 steps it was -0.04-0.62
+            job(setup(root, total_steps=100, eval_every_steps=100, checkpoint_every_steps=100, lr_lora=3e-2, lr_head=3e-2))
             sft, nce = job.metric("sft_loss"), job.metric("infonce_loss")
             self.assertLess(sft[-1][1], 0.6 * sft[0][1])
-            self.assertLess(np.mean([v for _, v in nce[-4:]]), np.mean([v for _, v in nce[:4]]) - 0.2)
+            self.assertLess(np.mean([v for _, v in nce[-10:]]), np.mean([v for _, v in nce[:10]]) - 0.3)
             val = job.metric("val_sft_loss")
             self.assertLess(val[-1][1], val[0][1])
 
@@ -447,7 +450,7 @@ class SmokeShapeTest(unittest.TestCase):
             self.config(timed_groups=[0, 4])
         with self.assertRaisesRegex(ValueError, "timed_groups"):
             self.config(groups=4, timed_groups=[8])
-        with self.assertRaisesRegex(ValueError, r"each of 'timed_variants' must be a non-empty object with keys from \('energy_encode', 'groups_per_micro_batch'\), got \{'lr_lora': 1\}"):
+        with self.assertRaisesRegex(ValueError, r"each of 'timed_variants' must be a non-empty object with keys from \('energy_encode', 'groups_per_micro_batch', 'fused_max_tokens'\), got \{'lr_lora': 1\}"):
             self.config(timed_variants=[{"lr_lora": 1}])
         with self.assertRaisesRegex(ValueError, "energy_encode"):
             self.config(timed_variants=[{"energy_encode": "sorted"}])

@@ -40,7 +40,7 @@ from burnqed.ebm_head import EnergyHeadConfig, GoalConditionedEnergyHead
 from burnqed.embed import EmbedRecipe, pad_right
 from burnqed.sft import model_inputs, pad_batch
 from burnqed.sft_data import IGNORE_INDEX, SftExample
-from burnqed.sft_packing import PackedBatch, collate_packed, first_fit_decreasing
+from burnqed.sft_packing import PackedBatch, collate_packed
 
 HEAD_FORMAT = "burnqed.goal_conditioned_head/1"
 
@@ -54,21 +54,32 @@ def storage_round(z: torch.Tensor, storage_dtype: str) -> torch.Tensor:
     return z + (rounded - z.detach())
 
 
-def pack_for_encoding(batch_ids: Sequence[Sequence[int]], max_tokens_per_row: int, pad_id: int) -> tuple[PackedBatch, torch.Tensor, torch.Tensor]:
+def pack_for_encoding(batch_ids: Sequence[Sequence[int]], max_tokens_per_row: int, pad_id: int, base_rows: Sequence[Sequence[SftExample]] = ()) -> tuple[PackedBatch, torch.Tensor, torch.Tensor]:
     """``batch_ids`` packed first-fit decreasing into rows of at most ``max_tokens_per_row`` tokens
     (or the longest sequence, if longer), with the row and column of each sequence's last token, in
-    input order: (batch on the CPU, rows (N,), columns (N,))."""
+    input order: (batch on the CPU, rows (N,), columns (N,)). ``base_rows``: rows of SFT examples
+    laid out first, as they are (their labels kept); the sequences fill the room they leave, then
+    new rows."""
     lengths = [len(x) for x in batch_ids]
     if not lengths or min(lengths) < 1:
         raise ValueError(f"pack_for_encoding: need >= 1 non-empty sequence, got lengths {lengths[:8]}")
-    layout = first_fit_decreasing(list(range(len(lengths))), lengths, max(int(max_tokens_per_row), max(lengths)))
-    batch = collate_packed([[SftExample(row=f"energy-path sequence {i}", input_ids=tuple(int(t) for t in batch_ids[i]), labels=(IGNORE_INDEX,) * lengths[i], n_completion_tokens=0) for i in row] for row in layout], pad_id)
-    rows = torch.empty(len(lengths), dtype=torch.long)
-    cols = torch.empty(len(lengths), dtype=torch.long)
-    for r, row in enumerate(layout):
-        for j, i in enumerate(row):
-            rows[i], cols[i] = r, batch.cu_seqlens[r][j + 1] - 1
-    return batch, rows, cols
+    width = max(int(max_tokens_per_row), max(lengths))
+    rows: list[list[SftExample]] = [list(r) for r in base_rows]
+    room = [width - sum(len(e) for e in r) for r in rows]
+    placed: list[tuple[int, int]] = [(-1, -1)] * len(lengths)  # (row, index in row)
+    for i in sorted(range(len(lengths)), key=lambda i: (-lengths[i], i)):
+        r = next((r for r, free in enumerate(room) if lengths[i] <= free), None)
+        if r is None:
+            rows.append([])
+            room.append(width)
+            r = len(rows) - 1
+        placed[i] = (r, len(rows[r]))
+        rows[r].append(SftExample(row=f"energy-path sequence {i}", input_ids=tuple(int(t) for t in batch_ids[i]), labels=(IGNORE_INDEX,) * lengths[i], n_completion_tokens=0))
+        room[r] -= lengths[i]
+    batch = collate_packed(rows, pad_id)
+    r_of = torch.tensor([r for r, _ in placed], dtype=torch.long)
+    c_of = torch.tensor([batch.cu_seqlens[r][j + 1] - 1 for r, j in placed], dtype=torch.long)
+    return batch, r_of, c_of
 
 
 class JointProver(nn.Module):

@@ -37,7 +37,7 @@ from burnqed.events import EventWriter, JobAbort, run_job
 from burnqed.joint.config import JointConfig
 from burnqed.joint.dataset import GroupTokens
 from burnqed.joint.model import ProverBuild, build_hf_prover
-from burnqed.joint.train import contrastive_backward, energy_encoder, make_optimizer, sft_backward, step_context
+from burnqed.joint.train import contrastive_backward, energy_encoder, make_optimizer, sft_backward, step_backward, step_context
 from burnqed.sft import resolve_attention
 from burnqed.sft_data import IGNORE_INDEX, SftExample
 from burnqed.strict_config import config_from_dict
@@ -64,7 +64,7 @@ RANDOM_SHAPES = {"deepseek_prover_v1_5": DEEPSEEK_PROVER_V1_5}
 # Each is cut at the config's token count for it.
 REALISTIC_MIX = {"sft": (199, 539), "completion": (24, 0.6), "state": (170, 506)}
 PLACEHOLDER = "unused-by-smoke"
-VARIANT_KEYS = ("energy_encode", "groups_per_micro_batch")  # run controls of the energy path a timed variant may change
+VARIANT_KEYS = ("energy_encode", "groups_per_micro_batch", "fused_max_tokens")  # run controls of the energy path a timed variant may change
 TOKENIZER_TEXTS = (  # real Lean states (../shared/data/tactic_states) for the small tokenizer
     "⊢ 1 * 3 ^ 3 + 2 * 3 ^ 2 + 2 * 3 + 2 = 53",
     "b h v : ℝ\nh₀ : 0 < b ∧ 0 < h ∧ 0 < v\nh₁ : v = 1 / 3 * (b * h)\n⊢ v = 65",
@@ -235,7 +235,10 @@ def run_smoke(cfg: SmokeConfig, joint: JointConfig, build: ProverBuild, device: 
     opt.zero_grad(set_to_none=True)
     sft_loss, sft_tokens = sft_backward(prover, examples, ctx)
     after_sft = grad_vector(lm_params)
-    infonce = contrastive_backward(prover, tokens, joint.lambda_ebm, joint.groups_per_micro_batch, joint.n_grad_negatives, joint.goal_grad, energy_encoder(prover, joint.energy_encode, ctx))
+    # the checked step runs the energy half after the SFT half (a "fused" layout as "packed"), so the
+    # energy path's own share of the LoRA gradient can be read off; the timed steps run the layouts as they are
+    checked_encode = "packed" if joint.energy_encode == "fused" else joint.energy_encode
+    infonce = contrastive_backward(prover, tokens, joint.lambda_ebm, joint.groups_per_micro_batch, joint.n_grad_negatives, joint.goal_grad, energy_encoder(prover, checked_encode, ctx))
     from_energy = float((grad_vector(lm_params) - after_sft).norm())
     del after_sft
     gn_lora, gn_head = clip(lm_params, joint.grad_clip_norm_lora), clip(head_params, joint.grad_clip_norm_head)
@@ -266,45 +269,50 @@ def time_steps(n: int, prover: Any, examples: list[SftExample], tokens: GroupTok
         return {}
     layouts = [{k: getattr(joint, k) for k in VARIANT_KEYS}] + [{**{k: getattr(joint, k) for k in VARIANT_KEYS}, **v} for v in timed_variants or []]
 
-    def timed(part: Optional[GroupTokens], layout: Mapping[str, Any]) -> float:
+    peaks: dict[tuple[int, int], float] = {}  # (layout, groups) -> peak MiB over its steps; (-1, 0): SFT-only
+
+    def timed(part: Optional[GroupTokens], layout: Mapping[str, Any], key: tuple[int, int]) -> float:
         if device.type == "cuda":
             torch.cuda.synchronize(device)
+            torch.cuda.reset_peak_memory_stats(device)
         t0 = time.monotonic()
         opt.zero_grad(set_to_none=True)
-        sft_backward(prover, examples, ctx)
-        if part is not None:
-            contrastive_backward(prover, part, joint.lambda_ebm, layout["groups_per_micro_batch"], joint.n_grad_negatives, joint.goal_grad, energy_encoder(prover, layout["energy_encode"], ctx))
+        if part is None:
+            sft_backward(prover, examples, ctx)
+        else:
+            step_backward(prover, examples, part, joint.lambda_ebm, dataclasses.replace(joint, **layout), ctx)
         clip(lm_params, joint.grad_clip_norm_lora)
         clip(head_params, joint.grad_clip_norm_head)
         opt.step()
         if device.type == "cuda":
             torch.cuda.synchronize(device)
+            peaks[key] = max(peaks.get(key, 0.0), torch.cuda.max_memory_allocated(device) / 2**20)
         return time.monotonic() - t0
 
     counts = [len(tokens), *sorted(set(timed_groups or []) - {len(tokens)}, reverse=True)]
     sft_s: list[float] = []
     joint_s: list[dict[int, list[float]]] = [{g: [] for g in counts} for _ in layouts]
     for _ in range(n):
-        sft_s.append(timed(None, layouts[0]))
-        for layout, times in zip(layouts, joint_s):
+        sft_s.append(timed(None, layouts[0], (-1, 0)))
+        for li, (layout, times) in enumerate(zip(layouts, joint_s)):
             for g in counts:
-                times[g].append(timed(tokens.take(slice(0, g)), layout))
+                times[g].append(timed(tokens.take(slice(0, g)), layout, (li, g)))
     sm = float(np.median(sft_s))
 
     def ratio(seconds: float) -> Optional[float]:
         return seconds / sm if sm > 0 else None
 
-    def by_groups(times: Mapping[int, list[float]]) -> list[dict[str, Any]]:
-        return [{"groups": g, "encode_tokens": tokens.take(slice(0, g)).n_tokens(), "joint_step_s": float(np.median(v)), "joint_over_sft_step": ratio(float(np.median(v)))}
-                for g, v in sorted(times.items())]
+    def by_groups(li: int, times: Mapping[int, list[float]]) -> list[dict[str, Any]]:
+        return [{"groups": g, "encode_tokens": tokens.take(slice(0, g)).n_tokens(), "joint_step_s": float(np.median(v)), "joint_over_sft_step": ratio(float(np.median(v))),
+                 "peak_mem_mb": peaks.get((li, g))} for g, v in sorted(times.items())]
 
     jm = float(np.median(joint_s[0][len(tokens)]))
     out: dict[str, Any] = {"timed_joint_step_s": jm, "timed_sft_only_step_s": sm, "joint_over_sft_step": ratio(jm), "timed_steps": n, "layout": layouts[0],
-                           "peak_mem_mb_timed": torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None}
+                           "peak_mem_mb_timed": max(peaks.values()) if peaks else None, "peak_mem_mb_sft_only": peaks.get((-1, 0))}
     if len(counts) > 1:
-        out["by_groups"] = by_groups(joint_s[0])
+        out["by_groups"] = by_groups(0, joint_s[0])
     if timed_variants:
-        out["variants"] = [{"layout": layout, "by_groups": by_groups(times)} for layout, times in zip(layouts, joint_s)]
+        out["variants"] = [{"layout": layout, "by_groups": by_groups(li, times)} for li, (layout, times) in enumerate(zip(layouts, joint_s))]
     return out
 
 
