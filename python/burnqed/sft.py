@@ -422,19 +422,6 @@ def completion_ce_sum(model: Any, batch: PackedBatch, ctx: StepContext) -> torch
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets[:, keep].reshape(-1), ignore_index=IGNORE_INDEX, reduction="sum")
 
 
-def completion_ce_from_hidden(model: Any, hidden: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """completion_ce_sum's value from the decoder's final (normed) hidden states ``hidden`` (B, T, H):
-    the output layer (``model.get_output_embeddings()``, outside the decoder's autocast as in the
-    causal LM's own forward) applied only where a completion token is predicted. For a caller that
-    needs the hidden states too (the joint job's fused step)."""
-    targets = labels[:, 1:]  # (B, T-1): position t predicts labels[t + 1]
-    keep = (targets != IGNORE_INDEX).any(dim=0).nonzero().squeeze(1)  # (K,)
-    logits = model.get_output_embeddings()(hidden[:, keep])  # (B, K, V)
-    if logits.dtype not in (torch.float32, torch.float64):
-        logits = logits.float()
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets[:, keep].reshape(-1), ignore_index=IGNORE_INDEX, reduction="sum")
-
-
 def prepare_batch(rows: Sequence[Sequence[SftExample]], ctx: StepContext) -> tuple[PackedBatch, int, int]:
     """(batch on the device, real tokens, processed tokens incl. padding)."""
     batch = pad_batch(collate_packed(rows, ctx.pad_id), ctx.pad_multiple, ctx.pad_id).to(ctx.device)

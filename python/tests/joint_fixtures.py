@@ -169,9 +169,6 @@ class TinyJointLM(nn.Module):
     def get_input_embeddings(self) -> nn.Embedding:
         return self.model.tok
 
-    def get_output_embeddings(self) -> nn.Linear:
-        return self.lm_head
-
     def forward(self, input_ids: torch.Tensor, position_ids: Optional[torch.Tensor] = None, attention_mask: Optional[torch.Tensor] = None, use_cache: bool = False, logits_to_keep: Optional[torch.Tensor] = None) -> Any:
         hidden = self.model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids, use_cache=use_cache).last_hidden_state
         logits = self.lm_head(hidden)

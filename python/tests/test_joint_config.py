@@ -76,7 +76,6 @@ UNSTATED_DEFAULTS = {
     "rows_per_micro_batch": 1,
     "groups_per_micro_batch": 2,
     "energy_encode": "packed",
-    "fused_max_tokens": 4096,
     "encode_max_tokens": 16384,
     "encode_max_batch": 64,
     "pad_to_multiple_of": None,

@@ -145,7 +145,7 @@ class TinyLlamaJointTest(unittest.TestCase):
         from burnqed.embed import read_texts, tokenize_texts
         from burnqed.joint.config import JointConfig
         from burnqed.joint.model import build_hf_prover, pack_for_encoding
-        from burnqed.joint.train import contrastive_backward, energy_encoder, step_backward, step_context
+        from burnqed.joint.train import contrastive_backward, energy_encoder, step_context
         from burnqed.sft import enable_flex, resolve_attention
 
         modes = ["block_mask", "position_ids"] + (["flex"] if resolve_attention("auto", device()) == "flex" else [])
@@ -173,21 +173,10 @@ class TinyLlamaJointTest(unittest.TestCase):
                 prover.zero_grad(set_to_none=True)
                 contrastive_backward(prover, tokens, 1.0, 2, cfg.n_grad_negatives, cfg.goal_grad, encode)
                 grads.append({n: p.grad.detach().double().clone() for n, p in prover.lm_named() if p.grad is not None})
-            # "fused": the same groups in the SFT rows' own passes, against SFT then packed energy passes
-            examples = self.data(cfg, build).sft_train[:8]
-            losses = []
-            for layout in ("fused", "packed"):
-                prover.zero_grad(set_to_none=True)
-                losses.append(step_backward(prover, examples, tokens, 1.0, dataclasses.replace(cfg, energy_encode=layout), ctx))
-                grads.append({n: p.grad.detach().double().clone() for n, p in prover.lm_named() if p.grad is not None})
-            self.assertAlmostEqual(losses[0][0], losses[1][0], delta=1e-4 * abs(losses[1][0]), msg=attention)
-            self.assertAlmostEqual(losses[0][2], losses[1][2], delta=1e-3, msg=attention)
-            self.assertEqual(losses[0][1], losses[1][1], attention)
-            for a, b in ((grads[0], grads[1]), (grads[2], grads[3])):
-                num = sum(float((a[n] - b[n]).pow(2).sum()) for n in b)
-                den = sum(float(b[n].pow(2).sum()) for n in b)
-                self.assertGreater(den, 0.0, attention)
-                self.assertLess((num / den) ** 0.5, 1e-2, attention)
+            num = sum(float((grads[0][n] - grads[1][n]).pow(2).sum()) for n in grads[1])
+            den = sum(float(grads[1][n].pow(2).sum()) for n in grads[1])
+            self.assertGreater(den, 0.0, attention)
+            self.assertLess((num / den) ** 0.5, 1e-2, attention)
 
     def test_energy_path_reaches_lora_token_rows_and_head_only_through_pos_and_hard_neg(self) -> None:
         from burnqed.joint.train import contrastive_backward
@@ -396,11 +385,12 @@ class TinyLlamaJointTest(unittest.TestCase):
             self.assertAlmostEqual(summary["joint_over_sft_step"], summary["timed_joint_step_s"] / summary["timed_sft_only_step_s"])
             self.assertNotIn("by_groups", summary)
             # the realistic length mix under the caps, and the groups/step trade-off in the same run
-            variants = [{"energy_encode": "padded"}, {"groups_per_micro_batch": 4}, {"energy_encode": "fused"}]
+            variants = [{"energy_encode": "padded"}, {"groups_per_micro_batch": 4}]
             mixed = smoke.main({**base, "lengths": "realistic", "timed_groups": [1, 2], "timed_variants": variants}, EventFile(root, "mixed.jsonl").writer)
             self.assertTrue(mixed["passed"], mixed["failures"])
-            self.assertEqual([(v["layout"]["energy_encode"], v["layout"]["groups_per_micro_batch"], v["layout"]["fused_max_tokens"]) for v in mixed["variants"]],
-                             [("packed", 2, 4096), ("padded", 2, 4096), ("packed", 4, 4096), ("fused", 2, 4096)])
+            self.assertEqual([v["layout"] for v in mixed["variants"]], [{"energy_encode": "packed", "groups_per_micro_batch": 2}, {"energy_encode": "padded", "groups_per_micro_batch": 2},
+                                                                        {"energy_encode": "packed", "groups_per_micro_batch": 4}])
+            self.assertTrue(all(r["peak_mem_mb"] is None or r["peak_mem_mb"] > 0 for v in mixed["variants"] for r in v["by_groups"]))
             self.assertEqual(mixed["variants"][0]["by_groups"], mixed["by_groups"])
             self.assertTrue(all([r["groups"] for r in v["by_groups"]] == [1, 2, 4] and all(r["joint_step_s"] > 0 for r in v["by_groups"]) for v in mixed["variants"]))
             self.assertEqual([r["groups"] for r in mixed["by_groups"]], [1, 2, 4])

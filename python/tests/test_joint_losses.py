@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import unittest
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -20,10 +19,8 @@ from burnqed.embed import EmbedRecipe
 from burnqed.joint.dataset import GroupTokens
 from burnqed.joint.losses import group_energies, group_infonce
 from burnqed.joint.model import JointProver, pack_for_encoding, storage_round
-from burnqed.joint.train import contrastive_backward, energy_encoder, step_backward
-from burnqed.sft import StepContext, completion_ce_from_hidden, completion_ce_sum, model_inputs
-from burnqed.sft_data import IGNORE_INDEX, SftExample
-from burnqed.sft_packing import collate_packed
+from burnqed.joint.train import contrastive_backward, energy_encoder
+from burnqed.sft import StepContext
 from joint_fixtures import D_MODEL, HEAD_DIMS, TEST_RECIPE, TinyJointLM
 
 VOCAB = 30
@@ -222,59 +219,6 @@ class PackedEncodingTest(unittest.TestCase):
     def test_unknown_encoding_is_named(self) -> None:
         with self.assertRaisesRegex(ValueError, "energy_encode must be one of"):
             energy_encoder(prover(), "sorted", step_context())
-
-
-def sft_examples(n: int = 5, seed: int = 3) -> list[SftExample]:
-    rng = np.random.default_rng(seed)
-    out = []
-    for i in range(n):
-        prompt = [1] + rng.integers(5, VOCAB, size=int(rng.integers(4, 12))).tolist()
-        completion = rng.integers(5, VOCAB, size=int(rng.integers(1, 4))).tolist() + [2]
-        out.append(SftExample(row=f"ex {i}", input_ids=tuple(prompt + completion), labels=tuple([IGNORE_INDEX] * len(prompt) + completion), n_completion_tokens=len(completion)))
-    return out
-
-
-class FusedStepTest(unittest.TestCase):
-    """energy_encode "fused": the energy path in the SFT rows' own forwards gives the separate
-    layout's losses and gradients (stand-in, float64, block mask)."""
-
-    def run_layout(self, energy_encode: str, t: GroupTokens, ctx: StepContext, **kw: Any) -> tuple[float, int, float, dict[str, torch.Tensor]]:
-        p = prover(recipe=EmbedRecipe(compute_dtype="float32", storage_dtype="float32")).eval()
-        layout = SimpleNamespace(**{"energy_encode": energy_encode, "groups_per_micro_batch": 2, "fused_max_tokens": 4096, "n_grad_negatives": 1, "goal_grad": False, **kw})
-        sft_loss, sft_tokens, infonce = step_backward(p, sft_examples(), t, 0.5, layout, ctx)
-        return sft_loss, sft_tokens, infonce, {**lm_grads(p), **{"head." + n: q.grad.clone() for n, q in p.head.named_parameters()}}
-
-    def test_fused_equals_separate(self) -> None:
-        t = tokens(g=5)
-        ctx = step_context(max_tokens_per_row=40)  # 5 SFT examples in 2 rows; rows_per_micro_batch 1: 2 micro-batches
-        for kw in ({}, {"fused_max_tokens": 70}, {"fused_max_tokens": 1}, {"goal_grad": True}, {"n_grad_negatives": 0}):
-            want = self.run_layout("packed", t, ctx, **{k: v for k, v in kw.items() if k != "fused_max_tokens"})
-            got = self.run_layout("fused", t, ctx, **kw)
-            self.assertAlmostEqual(got[0], want[0], places=10, msg=kw)
-            self.assertEqual(got[1], want[1], kw)  # SFT tokens only, not the energy path's
-            self.assertAlmostEqual(got[2], want[2], places=6, msg=kw)  # the head computes in float32
-            self.assertLess(rel_diff(got[3], want[3]), 1e-6, kw)
-        other = self.run_layout("packed", t, ctx, n_grad_negatives=0)
-        self.assertGreater(rel_diff(self.run_layout("fused", t, ctx)[3], other[3]), 1e-3)  # the comparison can fail
-
-    def test_the_sft_loss_from_hidden_states_is_the_causal_lms(self) -> None:
-        p = prover().eval()
-        ctx = step_context(max_tokens_per_row=64)
-        batch = collate_packed([sft_examples()[:3], sft_examples()[3:]], 0)
-        with torch.no_grad():
-            hidden = p.decoder()(**model_inputs(batch, ctx)).last_hidden_state
-            torch.testing.assert_close(completion_ce_from_hidden(p.lm, hidden, batch.labels), completion_ce_sum(p.lm, batch, ctx), rtol=1e-12, atol=1e-12)
-
-    def test_fused_needs_packing_and_poison_is_nan(self) -> None:
-        t = tokens(g=2)
-        with self.assertRaisesRegex(ValueError, "'fused' needs a packing attention mode, got 'padding_mask'"):
-            self.run_layout("fused", t, step_context(attention="padding_mask"))
-        p = prover().eval()
-        layout = SimpleNamespace(energy_encode="fused", groups_per_micro_batch=2, fused_max_tokens=4096, n_grad_negatives=1, goal_grad=False)
-        sft_loss, _, _ = step_backward(p, sft_examples(), t, 0.5, layout, step_context(max_tokens_per_row=64), poison=True)
-        self.assertTrue(math.isnan(sft_loss))
-        with self.assertRaisesRegex(ValueError, "no encoder of its own"):
-            energy_encoder(p, "fused", step_context())
 
 
 class StorageRoundTest(unittest.TestCase):

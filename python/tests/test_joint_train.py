@@ -450,7 +450,7 @@ class SmokeShapeTest(unittest.TestCase):
             self.config(timed_groups=[0, 4])
         with self.assertRaisesRegex(ValueError, "timed_groups"):
             self.config(groups=4, timed_groups=[8])
-        with self.assertRaisesRegex(ValueError, r"each of 'timed_variants' must be a non-empty object with keys from \('energy_encode', 'groups_per_micro_batch', 'fused_max_tokens'\), got \{'lr_lora': 1\}"):
+        with self.assertRaisesRegex(ValueError, r"each of 'timed_variants' must be a non-empty object with keys from \('energy_encode', 'groups_per_micro_batch'\), got \{'lr_lora': 1\}"):
             self.config(timed_variants=[{"lr_lora": 1}])
         with self.assertRaisesRegex(ValueError, "energy_encode"):
             self.config(timed_variants=[{"energy_encode": "sorted"}])

@@ -43,7 +43,7 @@ from burnqed.sft_schedule import LR_SCHEDULES
 from burnqed.sft_special_tokens import MODES as SPECIAL_TOKEN_MODES
 from burnqed.strict_config import config_from_dict
 
-ENERGY_ENCODINGS = ("packed", "padded", "fused")  # how the training step lays out the energy path's sequences (train.step_backward)
+ENERGY_ENCODINGS = ("packed", "padded")  # how the training step lays out the energy path's sequences (model.JointProver)
 HEAD_INITS = (
     "fresh",  # a new GoalConditionedEnergyHead (the plan's JointProver builds one)
     "iter_0",  # start from iter_0's decoupled head weights (same architecture, asserted)
@@ -150,8 +150,7 @@ class JointConfig:
     max_tokens_per_row: int = 2048
     rows_per_micro_batch: int = 1
     groups_per_micro_batch: int = 2  # 2 groups = 4 sequences with grad + 6 without
-    energy_encode: str = "packed"  # the step's energy path: "packed" rows under the SFT rows' mask (no padding), "padded" batches, or "fused" into the SFT rows' own passes (train.step_backward)
-    fused_max_tokens: int = 4096  # "fused": tokens one SFT micro-batch may grow to with the groups it takes (the rest go packed, on their own)
+    energy_encode: str = "packed"  # the step's energy path: "packed" rows under the SFT rows' mask (no padding) or "padded" batches (model.py)
     encode_max_tokens: int = 16384  # evaluation encodes: length-grouped batches (the embed job's budget)
     encode_max_batch: int = 64
     pad_to_multiple_of: Optional[int] = None
@@ -186,7 +185,7 @@ class JointConfig:
 
         for key in ("lora_r", "lora_alpha", "total_steps", "k_negatives", "sft_examples_per_step", "groups_per_step", "log_every_steps", "temperature_every_steps",
                     "eval_every_steps", "checkpoint_every_steps", "eval_max_groups", "eval_max_anchors", "probe_folds", "probe_max_iter", "max_tokens_per_row",
-                    "rows_per_micro_batch", "groups_per_micro_batch", "fused_max_tokens", "encode_max_tokens", "encode_max_batch", "keep_checkpoints", "export_check_rows"):
+                    "rows_per_micro_batch", "groups_per_micro_batch", "encode_max_tokens", "encode_max_batch", "keep_checkpoints", "export_check_rows"):
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 bad(key, "must be a positive integer")
@@ -217,8 +216,6 @@ class JointConfig:
             bad("attention", f"must be one of {ATTENTION_MODES}")
         if self.energy_encode not in ENERGY_ENCODINGS:
             bad("energy_encode", f"must be one of {ENERGY_ENCODINGS}")
-        if self.energy_encode == "fused" and self.attention == "padding_mask":
-            bad("energy_encode", "'fused' packs the energy path into the SFT rows: it needs a packing attention mode, not 'padding_mask'")
         if self.special_tokens_mode not in SPECIAL_TOKEN_MODES:
             bad("special_tokens_mode", f"must be one of {SPECIAL_TOKEN_MODES}")
         if self.head_init not in HEAD_INITS:

@@ -195,14 +195,6 @@ class GroupTokens:
     def take(self, sl: slice) -> "GroupTokens":
         return GroupTokens(self.positives[sl], self.negatives[sl], self.goals[sl], self.goal_rows[sl])
 
-    def pick(self, indices: Sequence[int]) -> "GroupTokens":
-        idx = [int(i) for i in indices]
-        return GroupTokens([self.positives[i] for i in idx], [self.negatives[i] for i in idx], [self.goals[i] for i in idx], self.goal_rows[np.asarray(idx, dtype=np.int64)])
-
-    def group_tokens(self, i: int) -> int:
-        """Tokens group ``i`` sends through the encoder (its goal counted even when shared)."""
-        return len(self.positives[i]) + sum(len(x) for x in self.negatives[i]) + len(self.goals[i])
-
     def n_tokens(self) -> int:
         return sum(len(x) for x in self.positives) + sum(len(x) for g in self.negatives for x in g) + sum(len(x) for x in self.goals)
 

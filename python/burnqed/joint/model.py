@@ -54,18 +54,16 @@ def storage_round(z: torch.Tensor, storage_dtype: str) -> torch.Tensor:
     return z + (rounded - z.detach())
 
 
-def pack_for_encoding(batch_ids: Sequence[Sequence[int]], max_tokens_per_row: int, pad_id: int, base_rows: Sequence[Sequence[SftExample]] = ()) -> tuple[PackedBatch, torch.Tensor, torch.Tensor]:
+def pack_for_encoding(batch_ids: Sequence[Sequence[int]], max_tokens_per_row: int, pad_id: int) -> tuple[PackedBatch, torch.Tensor, torch.Tensor]:
     """``batch_ids`` packed first-fit decreasing into rows of at most ``max_tokens_per_row`` tokens
     (or the longest sequence, if longer), with the row and column of each sequence's last token, in
-    input order: (batch on the CPU, rows (N,), columns (N,)). ``base_rows``: rows of SFT examples
-    laid out first, as they are (their labels kept); the sequences fill the room they leave, then
-    new rows."""
+    input order: (batch on the CPU, rows (N,), columns (N,))."""
     lengths = [len(x) for x in batch_ids]
     if not lengths or min(lengths) < 1:
         raise ValueError(f"pack_for_encoding: need >= 1 non-empty sequence, got lengths {lengths[:8]}")
     width = max(int(max_tokens_per_row), max(lengths))
-    rows: list[list[SftExample]] = [list(r) for r in base_rows]
-    room = [width - sum(len(e) for e in r) for r in rows]
+    rows: list[list[SftExample]] = []
+    room: list[int] = []
     placed: list[tuple[int, int]] = [(-1, -1)] * len(lengths)  # (row, index in row)
     for i in sorted(range(len(lengths)), key=lambda i: (-lengths[i], i)):
         r = next((r for r, free in enumerate(room) if lengths[i] <= free), None)

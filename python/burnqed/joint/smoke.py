@@ -64,7 +64,7 @@ RANDOM_SHAPES = {"deepseek_prover_v1_5": DEEPSEEK_PROVER_V1_5}
 # Each is cut at the config's token count for it.
 REALISTIC_MIX = {"sft": (199, 539), "completion": (24, 0.6), "state": (170, 506)}
 PLACEHOLDER = "unused-by-smoke"
-VARIANT_KEYS = ("energy_encode", "groups_per_micro_batch", "fused_max_tokens")  # run controls of the energy path a timed variant may change
+VARIANT_KEYS = ("energy_encode", "groups_per_micro_batch")  # run controls of the energy path a timed variant may change
 TOKENIZER_TEXTS = (  # real Lean states (../shared/data/tactic_states) for the small tokenizer
     "⊢ 1 * 3 ^ 3 + 2 * 3 ^ 2 + 2 * 3 + 2 = 53",
     "b h v : ℝ\nh₀ : 0 < b ∧ 0 < h ∧ 0 < v\nh₁ : v = 1 / 3 * (b * h)\n⊢ v = 65",
@@ -235,10 +235,7 @@ def run_smoke(cfg: SmokeConfig, joint: JointConfig, build: ProverBuild, device: 
     opt.zero_grad(set_to_none=True)
     sft_loss, sft_tokens = sft_backward(prover, examples, ctx)
     after_sft = grad_vector(lm_params)
-    # the checked step runs the energy half after the SFT half (a "fused" layout as "packed"), so the
-    # energy path's own share of the LoRA gradient can be read off; the timed steps run the layouts as they are
-    checked_encode = "packed" if joint.energy_encode == "fused" else joint.energy_encode
-    infonce = contrastive_backward(prover, tokens, joint.lambda_ebm, joint.groups_per_micro_batch, joint.n_grad_negatives, joint.goal_grad, energy_encoder(prover, checked_encode, ctx))
+    infonce = contrastive_backward(prover, tokens, joint.lambda_ebm, joint.groups_per_micro_batch, joint.n_grad_negatives, joint.goal_grad, energy_encoder(prover, joint.energy_encode, ctx))
     from_energy = float((grad_vector(lm_params) - after_sft).norm())
     del after_sft
     gn_lora, gn_head = clip(lm_params, joint.grad_clip_norm_lora), clip(head_params, joint.grad_clip_norm_head)

@@ -60,12 +60,11 @@ from burnqed.events import EventWriter, JobAbort, JobTerminated, run_job
 from burnqed.joint.checkpoint import JointPosition, LogWindow, check_compatible, checkpoint_path, read_checkpoint, restore, run_checkpoints, save_checkpoint
 from burnqed.joint.config import ENERGY_ENCODINGS, REMEDIES, JointConfig, base_fingerprint, data_hashes, restart_fingerprint
 from burnqed.joint.dataset import EvalSet, GroupTokens, JointDataset, TokenStore, load_joint_dataset, make_eval_set, subset_groups, chosen
-from burnqed.joint.losses import Encode, energy_layout, group_energies, group_infonce, joint_loss, layout_energies
-from burnqed.joint.model import JointProver, ProverBuild, pack_for_encoding, storage_round, assert_same, build_hf_prover, check_against_iter0, read_iter0_reference
+from burnqed.joint.losses import Encode, group_energies, group_infonce, joint_loss
+from burnqed.joint.model import JointProver, ProverBuild, assert_same, build_hf_prover, check_against_iter0, read_iter0_reference
 from burnqed.joint.probe import centroid_l2, collapse, linear_probe
-from burnqed.sft import Dist, StepContext, completion_ce_from_hidden, completion_ce_sum, enable_flex, model_inputs, pad_batch, evaluate as sft_evaluate, load_examples, peak_memory_mb, prepare_batch, resolve_attention, resolve_pad_multiple
+from burnqed.sft import Dist, StepContext, completion_ce_sum, enable_flex, evaluate as sft_evaluate, load_examples, peak_memory_mb, prepare_batch, resolve_attention, resolve_pad_multiple
 from burnqed.sft_data import SftExample
-from burnqed.sft_packing import collate_packed
 from burnqed.sft_schedule import lr_at, micro_batches, rank_rows
 from burnqed.train_ebm import deferred_sigterm, pick_device, rank1
 
@@ -114,8 +113,6 @@ def energy_encoder(prover: JointProver, energy_encode: str, ctx: StepContext) ->
         return functools.partial(prover.encode_packed, ctx=ctx)
     if energy_encode == "padded":
         return prover.encode
-    if energy_encode == "fused":
-        raise ValueError("energy_encode 'fused' has no encoder of its own: it runs in the SFT rows' passes (step_backward)")
     raise ValueError(f"energy_encode must be one of {ENERGY_ENCODINGS}, got {energy_encode!r}")
 
 
@@ -131,72 +128,14 @@ def contrastive_backward(prover: JointProver, tokens: GroupTokens, lambda_ebm: f
     return total / g
 
 
-def fused_backward(prover: JointProver, examples: Sequence[SftExample], tokens: GroupTokens, lambda_ebm: float, n_grad_negatives: int, goal_grad: bool, fused_max_tokens: int,
-                   groups_per_micro_batch: int, ctx: StepContext, poison: bool = False) -> tuple[float, int, float]:
-    """The step's SFT and energy halves in the SFT rows' own passes; returns (mean completion CE,
-    real SFT tokens, mean InfoNCE).
-
-    The groups are dealt, in order, to the SFT micro-batch with the fewest tokens so far while it
-    stays within ``fused_max_tokens``; a micro-batch's energy-path sequences (energy_layout's
-    with_grad then without) fill the room its SFT rows leave, then new rows, and one forward of
-    the decoder gives both the completion CE (completion_ce_from_hidden) and the embeddings. The
-    "without" embeddings are detached: the backbone gets no gradient through them, as under
-    no_grad, but their activations are kept until the backward (memory for one forward less).
-    Each micro-batch back-propagates CE / the step's completion tokens + λ · its mean InfoNCE ·
-    (its groups / the step's groups); groups that fit nowhere go through contrastive_backward
-    (packed rows). So the gradient is the step's loss's, as in the other layouts."""
-    if not ctx.packed:
-        raise ValueError(f"energy_encode 'fused' needs a packing attention mode, got {ctx.attention!r}")
-    lengths = [len(e) for e in examples]
-    n_completion = sum(e.n_completion_tokens for e in examples)
-    mbs = micro_batches(rank_rows(list(range(len(examples))), lengths, 1, 0, ctx.max_tokens_per_row, ctx.packed), ctx.rows_per_micro_batch)
-    g = len(tokens)
-    fill = [sum(lengths[i] for row in mb for i in row) for mb in mbs]
-    assigned: list[list[int]] = [[] for _ in mbs]
-    rest: list[int] = []
-    for j in range(g):
-        m = min(range(len(mbs)), key=fill.__getitem__)
-        if fill[m] + tokens.group_tokens(j) <= fused_max_tokens:
-            assigned[m].append(j)
-            fill[m] += tokens.group_tokens(j)
-        else:
-            rest.append(j)
-    ce_total, sft_tokens, infonce_total = 0.0, 0, 0.0
-    for mb, groups in zip(mbs, assigned):
-        rows = [[examples[i] for i in row] for row in mb]
-        sft_tokens += sum(len(e) for row in rows for e in row)
-        layout = energy_layout(tokens.pick(groups), n_grad_negatives, goal_grad) if groups else None
-        if layout is not None:
-            batch, r_of, c_of = pack_for_encoding(layout.with_grad + layout.without, ctx.max_tokens_per_row, ctx.pad_id, base_rows=rows)
-        else:
-            batch = collate_packed(rows, ctx.pad_id)
-        batch = pad_batch(batch, ctx.pad_multiple, ctx.pad_id).to(ctx.device)
-        out = prover.decoder()(**model_inputs(batch, ctx))
-        hidden = out.last_hidden_state if hasattr(out, "last_hidden_state") else out[0]  # (R, T, H)
-        ce = completion_ce_from_hidden(prover.lm, hidden, batch.labels)
-        if poison:  # debug_force.nan_at_step
-            ce = ce * float("nan")
-        loss = ce / n_completion  # this micro-batch's share of the step's mean CE
-        if layout is not None:
-            z = storage_round(hidden[r_of.to(hidden.device), c_of.to(hidden.device)].float(), prover.recipe.storage_dtype)
-            n_with = len(layout.with_grad)
-            infonce = group_infonce(layout_energies(prover, layout, z[:n_with], z[n_with:].detach()))
-            loss = loss + infonce * (lambda_ebm * len(groups) / g)
-            infonce_total += float(infonce.detach()) * len(groups)
-        loss.backward()
-        ce_total += float(ce.detach())
-    if rest:
-        infonce_total += contrastive_backward(prover, tokens.pick(rest), lambda_ebm * len(rest) / g, groups_per_micro_batch, n_grad_negatives, goal_grad,
-                                              energy_encoder(prover, "packed", ctx)) * len(rest)
-    return ce_total / n_completion, sft_tokens, infonce_total / g
-
-
 def step_backward(prover: JointProver, examples: Sequence[SftExample], tokens: GroupTokens, lambda_ebm: float, cfg: Any, ctx: StepContext, poison: bool = False) -> tuple[float, int, float]:
-    """Back-propagate a whole step in ``cfg``'s layout (energy_encode, groups_per_micro_batch,
-    fused_max_tokens, n_grad_negatives, goal_grad: a JointConfig or the like); returns (mean
-    completion CE, real SFT tokens, mean InfoNCE)."""
-    if cfg.energy_encode == "fused":
-        return fused_backward(prover, examples, tokens, lambda_ebm, cfg.n_grad_negatives, cfg.goal_grad, cfg.fused_max_tokens, cfg.groups_per_micro_batch, ctx, poison)
+    """Back-propagate a whole step, the SFT half then the energy half, in ``cfg``'s layout
+    (energy_encode, groups_per_micro_batch, n_grad_negatives, goal_grad: a JointConfig or the
+    like); returns (mean completion CE, real SFT tokens, mean InfoNCE).
+
+    Measured and dropped (bench/results/joint-gpu.md, session H): the energy path inside the SFT
+    rows' own passes (one decoder pass for the CE and the embeddings) was not faster at the 7B
+    shape (1 group 1.33x vs 1.42x, 2-4 groups 1.67x vs 1.35-1.97x) and took 14 GiB more."""
     sft_loss, sft_tokens = sft_backward(prover, examples, ctx, poison)
     infonce = contrastive_backward(prover, tokens, lambda_ebm, cfg.groups_per_micro_batch, cfg.n_grad_negatives, cfg.goal_grad, energy_encoder(prover, cfg.energy_encode, ctx))
     return sft_loss, sft_tokens, infonce
