@@ -74,7 +74,7 @@ UNSTATED_DEFAULTS = {
     "attn_implementation": "sdpa",
     "max_tokens_per_row": 2048,
     "rows_per_micro_batch": 1,
-    "groups_per_micro_batch": 2,
+    "groups_per_micro_batch": 4,
     "energy_encode": "packed",
     "encode_max_tokens": 16384,
     "encode_max_batch": 64,

@@ -449,7 +449,7 @@ export const PLAN_RECIPES: Recipes = deepFreeze({
       eval_every_steps: 500,
       checkpoint_every_steps: 1000,
     },
-    controls: { device: "auto", attention: "block_mask", max_tokens_per_row: 2048, rows_per_micro_batch: 1, groups_per_micro_batch: 2, gradient_checkpointing: false, keep_checkpoints: 3, eval_max_groups: 512, eval_max_anchors: 512, timeout_s: 12 * 3600, on_abort: "stop", max_restarts: 2 },
+    controls: { device: "auto", attention: "block_mask", max_tokens_per_row: 2048, rows_per_micro_batch: 1, groups_per_micro_batch: 4, gradient_checkpointing: false, keep_checkpoints: 3, eval_max_groups: 512, eval_max_anchors: 512, timeout_s: 12 * 3600, on_abort: "stop", max_restarts: 2 },
   },
 });
 

@@ -149,7 +149,7 @@ class JointConfig:
     attn_implementation: str = "sdpa"
     max_tokens_per_row: int = 2048
     rows_per_micro_batch: int = 1
-    groups_per_micro_batch: int = 2  # 2 groups = 4 sequences with grad + 6 without
+    groups_per_micro_batch: int = 4  # 8 sequences with grad + 12 without, packed: at the 7B shape the fastest that stays at the SFT micro-batch's peak (8: 44 GiB; bench/results/joint-gpu.md, session H)
     energy_encode: str = "packed"  # the step's energy path: "packed" rows under the SFT rows' mask (no padding) or "padded" batches (model.py)
     encode_max_tokens: int = 16384  # evaluation encodes: length-grouped batches (the embed job's budget)
     encode_max_batch: int = 64
