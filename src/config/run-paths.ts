@@ -208,6 +208,8 @@ export interface RunPaths {
     readonly comparison_md: RunRel;
     readonly comparison_html: RunRel;
     readonly abort_check: RunRel;
+    /** The joint-training curves (sft_loss, infonce_loss, λ·EBM, centroid_l2, temperature, …) notebook 03 shows. */
+    readonly joint_curves: RunRel;
     /** What configs A/B/C share (head architecture, embedding recipe, split, sampling, seed), checked before the comparison renders. */
     readonly abc_invariants: RunRel;
   };
@@ -392,6 +394,7 @@ export function runLayout(run_dir: string, reports_dir: string = join(run_dir, "
       comparison_md: r("iter_1/analysis/comparison_report.md"),
       comparison_html: r("iter_1/analysis/comparison_report.html"),
       abort_check: r("iter_1/analysis/abort_check.json"),
+      joint_curves: r("iter_1/analysis/joint_curves.svg"),
       abc_invariants: r("iter_1/analysis/abc_invariants.json"),
     },
     reports: {

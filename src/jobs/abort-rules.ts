@@ -204,6 +204,29 @@ export class AbortMonitor {
 }
 
 /** Every firing of `rules` over a recorded event log (e.g. a job's events.jsonl). */
+/**
+ * Whether `rule` could have fired on this stream: the metric events it looks at (its metric, or
+ * every metric for "*"; only steps after `after_step`). A rule that saw none held by default, not
+ * on evidence; reports must say "not evaluated", not "did not fire".
+ */
+export function ruleCoverage(events: Iterable<JobEvent>, rule: AbortRule): { readonly n_observed: number; readonly why_not: string | null } {
+  let n = 0;
+  let named = 0;
+  let lastStep = Number.NEGATIVE_INFINITY;
+  for (const e of events) {
+    if (e.event !== "metric") continue;
+    lastStep = Math.max(lastStep, e.step ?? Number.NEGATIVE_INFINITY);
+    if (rule.metric !== "*" && e.name !== rule.metric) continue;
+    named++;
+    if (rule.after_step === undefined || (e.step ?? Number.NEGATIVE_INFINITY) > rule.after_step) n++;
+  }
+  if (n > 0) return { n_observed: n, why_not: null };
+  const what = rule.metric === "*" ? "metric" : rule.metric;
+  if (named === 0) return { n_observed: 0, why_not: `no ${what} events in the stream` };
+  const last = Number.isFinite(lastStep) ? `the stream ends at step ${lastStep}` : "the events carry no step";
+  return { n_observed: 0, why_not: `no ${what} events after step ${rule.after_step} (${last})` };
+}
+
 export function replayAbortRules(events: Iterable<JobEvent>, rules: readonly AbortRule[]): AbortFiring[] {
   const monitor = new AbortMonitor(rules);
   const firings: AbortFiring[] = [];

@@ -67,6 +67,8 @@ export interface AbortRuleCheck {
   readonly step?: number;
   /** The offending value (e.g. centroid_l2 = 2.7). */
   readonly value?: number;
+  /** Set when the stream held no event the rule looks at: it did not fire, but nothing was checked. */
+  readonly not_evaluated?: string;
 }
 
 export interface AbortChecks {

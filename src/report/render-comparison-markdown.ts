@@ -178,7 +178,9 @@ function abortSection(checks: AbortChecks | { kind: "not_run"; reason: string })
     return lines.join("\n");
   }
   const fired = checks.rules.filter((r) => r.fired).length;
-  lines.push(`Read from \`${checks.source}\`. ${fired === 0 ? "No rule fired." : `${fired} rule(s) fired.`}`, "");
+  const unchecked = checks.rules.filter((r) => !r.fired && r.not_evaluated !== undefined).length;
+  const held = `${fired === 0 ? "No rule fired" : `${fired} rule(s) fired`}${unchecked ? `; ${unchecked} of ${checks.rules.length} not evaluated (the stream has no event they look at), so they neither fired nor held` : ""}.`;
+  lines.push(`Read from \`${checks.source}\`. ${held}`, "");
   if (checks.rules.length === 0) {
     lines.push("not run — the source lists no abort rules");
     return lines.join("\n");
@@ -186,7 +188,7 @@ function abortSection(checks: AbortChecks | { kind: "not_run"; reason: string })
   const rows = checks.rules.map((r) => [
     r.id,
     r.description,
-    r.fired ? "**FIRED**" : "no",
+    r.fired ? "**FIRED**" : r.not_evaluated !== undefined ? `not evaluated: ${r.not_evaluated}` : "no",
     r.step === undefined ? "—" : String(r.step),
     r.value === undefined ? "—" : Number.isFinite(r.value) ? r.value.toPrecision(4) : String(r.value),
   ]);

@@ -19,7 +19,9 @@ import type { StageSpec } from "../artifacts/stage.js";
 import type { Run } from "../artifacts/run.js";
 import { headOutputs, planOutputs, runTrainEbm, writeContrastivePlan, type EbmTrainResult } from "./ebm.js";
 import { writeSyntheticEmbeddings } from "./embeddings.js";
-import { TASK_4_1_ABORT_RULES, describeAbortCondition, replayAbortRules } from "../jobs/abort-rules.js";
+import { TASK_4_1_ABORT_RULES, describeAbortCondition, replayAbortRules, ruleCoverage } from "../jobs/abort-rules.js";
+import { escapeXml, sparklineSvg } from "../jobs/live-plot.js";
+import { isDemo } from "../config/run-config.js";
 import { parseEventLine, type JobEvent } from "../jobs/events.js";
 
 const MODULE = "src/stages/joint.ts";
@@ -27,21 +29,62 @@ const MODULE = "src/stages/joint.ts";
 export interface AbortCheck {
   readonly kind: "abort_check";
   readonly source: string;
-  readonly values: { readonly n_metric_events: number; readonly n_fired: number };
+  readonly values: { readonly n_metric_events: number; readonly n_fired: number; readonly n_not_evaluated: number };
+  /** Rules that saw no event of their metric: they did not fire, but nothing was checked. */
   readonly not_computed: Record<string, string>;
-  readonly rules: ReadonlyArray<{ id: string; description: string; remedy: string; fired: boolean; step?: number; value?: number; metric?: string }>;
+  readonly rules: ReadonlyArray<{ id: string; description: string; remedy: string; status: "fired" | "held" | "not_evaluated"; fired: boolean; n_observed: number; why_not_evaluated?: string; step?: number; value?: number; metric?: string }>;
+}
+
+/** The curves notebook 03 shows (plan Task 4.1's monitoring table), in this order; λ·EBM is lambda_ebm × infonce_loss at a step. */
+export const JOINT_CURVES = ["sft_loss", "infonce_loss", "lambda_x_ebm", "centroid_l2", "temperature", "ebm_rank1", "val_sft_loss", "val_infonce_loss"] as const;
+
+/** (step, value) series of the stream's metrics, with λ·EBM derived. */
+export function jointSeries(events: readonly JobEvent[]): Map<string, Array<readonly [number, number]>> {
+  const series = new Map<string, Array<readonly [number, number]>>();
+  const lambdaAt = new Map<number, number>();
+  for (const e of events) {
+    if (e.event !== "metric" || e.step === undefined) continue;
+    if (!series.has(e.name)) series.set(e.name, []);
+    series.get(e.name)?.push([e.step, e.value]);
+    if (e.name === "lambda_ebm") lambdaAt.set(e.step, e.value);
+  }
+  const lx = (series.get("infonce_loss") ?? []).flatMap(([step, v]) => (lambdaAt.has(step) ? [[step, v * (lambdaAt.get(step) as number)] as const] : []));
+  if (lx.length) series.set("lambda_x_ebm", lx);
+  return series;
+}
+
+/** One SVG with a small chart per curve of JOINT_CURVES (a curve with no events says so), DEMO-marked in a demo run. */
+export function jointCurvesSvg(events: readonly JobEvent[], demo: boolean): string {
+  const series = jointSeries(events);
+  const w = 240;
+  const h = 64;
+  const cols = 4;
+  const charts = JOINT_CURVES.map((name, i) => {
+    const x = (i % cols) * (w + 8);
+    const y = 18 + Math.floor(i / cols) * (h + 8);
+    const pts = series.get(name);
+    const label = name === "lambda_x_ebm" ? "λ·EBM (lambda_ebm × infonce_loss)" : name;
+    if (!pts?.length) return `<text x="${x + 4}" y="${y + 30}" font-size="10" font-family="monospace" fill="#a60">${escapeXml(label)}: no events</text>`;
+    return sparklineSvg(pts, { label, width: w, height: h }).replace('<svg xmlns="http://www.w3.org/2000/svg" ', `<svg x="${x}" y="${y}" `);
+  });
+  const rows = Math.ceil(JOINT_CURVES.length / cols);
+  const width = cols * (w + 8);
+  const height = 18 + rows * (h + 8);
+  const title = `joint training metric stream (iter_1/model/training_events.jsonl)${demo ? " — DEMO: the demo world's stream, not a training run" : ""}`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"><text x="4" y="12" font-size="11" font-family="monospace"${demo ? ' fill="#a60"' : ""}>${escapeXml(title)}</text>${charts.join("")}</svg>`;
 }
 
 export function abortCheckStage(run: Run): StageSpec<AbortCheck["values"]> {
   const src = run.paths.iter_1.training_events;
   const out = run.paths.analysis.abort_check;
+  const curves = run.paths.analysis.joint_curves;
   return {
     name: "iter_1/abort-check",
-    description: "replay the plan's Task 4.1 abort rules over the joint-training metric stream",
+    description: "replay the plan's Task 4.1 abort rules over the joint-training metric stream (each rule: fired, held, or not evaluated for want of its metric) and draw its curves",
     params: { rules: TASK_4_1_ABORT_RULES },
     inputs: [src],
     code: { module: MODULE },
-    outputs: [{ path: out, kind: "json" }],
+    outputs: [{ path: out, kind: "json" }, { path: curves, kind: "svg" }],
     run(ctx) {
       const lines = readFileSync(ctx.abs(src), "utf8").split("\n");
       const events: JobEvent[] = [];
@@ -51,16 +94,24 @@ export function abortCheckStage(run: Run): StageSpec<AbortCheck["values"]> {
       const firings = replayAbortRules(events, TASK_4_1_ABORT_RULES);
       const rules = TASK_4_1_ABORT_RULES.map((r) => {
         const f = firings.find((x) => x.rule.id === r.id);
-        return { id: r.id, description: describeAbortCondition(r), remedy: r.remedy, fired: f !== undefined, ...(f ? { step: f.step, value: f.value, metric: f.metric } : {}) };
+        const cov = ruleCoverage(events, r);
+        const status = f ? ("fired" as const) : cov.why_not ? ("not_evaluated" as const) : ("held" as const);
+        return {
+          id: r.id, description: describeAbortCondition(r), remedy: r.remedy, status, fired: f !== undefined, n_observed: cov.n_observed,
+          ...(cov.why_not && !f ? { why_not_evaluated: cov.why_not } : {}), ...(f ? { step: f.step, value: f.value, metric: f.metric } : {}),
+        };
       });
+      const notEvaluated = rules.filter((r) => r.status === "not_evaluated");
       const check: AbortCheck = {
         kind: "abort_check",
         source: src,
-        values: { n_metric_events: events.filter((e) => e.event === "metric").length, n_fired: firings.length },
-        not_computed: {},
+        values: { n_metric_events: events.filter((e) => e.event === "metric").length, n_fired: firings.length, n_not_evaluated: notEvaluated.length },
+        not_computed: Object.fromEntries(notEvaluated.map((r) => [r.id, r.why_not_evaluated ?? ""])),
         rules,
       };
       ctx.writeJson(out, check);
+      ctx.writeText(curves, jointCurvesSvg(events, isDemo(run.config)), { schema: "svg" });
+      for (const r of notEvaluated) ctx.log(`abort rule not evaluated: ${r.id}: ${r.why_not_evaluated}`);
       for (const f of firings) ctx.log(`abort rule fired: ${f.message}`);
       return check.values;
     },

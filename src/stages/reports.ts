@@ -314,7 +314,7 @@ export function comparisonReportStage(run: Run): StageSpec<{ report: string; dec
         thresholds,
         llm_only_rate: { iter_0: rateCell(s0, a0.search_results, "llm_only"), iter_1: rateCell(s1, a1.search_results, "llm_only") },
         sft_val_loss: { iter_0: notRun(NOT_BUILT.sft), iter_1: notRun(NOT_BUILT.sft) },
-        abort_checks: { source: p.analysis.abort_check, rules: abort.rules.map((r) => ({ id: r.id, description: r.description, fired: r.fired, ...(r.step !== undefined ? { step: r.step } : {}), ...(r.value !== undefined ? { value: r.value } : {}) })) },
+        abort_checks: { source: p.analysis.abort_check, rules: abort.rules.map((r) => ({ id: r.id, description: r.description, fired: r.fired, ...(r.step !== undefined ? { step: r.step } : {}), ...(r.value !== undefined ? { value: r.value } : {}), ...(r.why_not_evaluated ? { not_evaluated: r.why_not_evaluated } : {}) })) },
         plots: [
           { title: "Embedding variance spectra, iter_0 vs iter_1", svg_relpath: posix.relative(posix.dirname(md), overlay), caption: "Both iterations' covariance eigenvalues on one log axis." },
           ...COMPARISON_PLOTS.map(([k, title, caption]) => ({ title, svg_relpath: posix.relative(posix.dirname(md), copyOf(a1.plots[k])), caption })),

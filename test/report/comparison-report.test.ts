@@ -295,6 +295,19 @@ describe("renderComparisonMarkdown", () => {
     assert.match(md, /"≈": within 2 pts\. ">": higher by more than 2 pts\. ">>": higher by at least 5 pts\./);
     assert.match(md, /\| nan +\| Any NaN +\| \*\*FIRED\*\* \| 4200 \| NaN +\|/);
   });
+  test("an abort rule whose metric never appeared reads 'not evaluated', and the summary line does not say it held", () => {
+    const abort: AbortChecks = {
+      source: "iter_1/analysis/abort_check.json",
+      rules: [
+        { id: "centroid_l2_below_3", description: "< 3", fired: false, not_evaluated: "no centroid_l2 events in the stream" },
+        { id: "sft_loss_above_0.5_after_2000", description: "> 0.5 after step 2000", fired: false },
+      ],
+    };
+    const md = renderComparisonMarkdown(model({ ...GOOD, abort }));
+    assert.match(md, /No rule fired; 1 of 2 not evaluated \(the stream has no event they look at\), so they neither fired nor held\./);
+    assert.match(md, /\| centroid_l2_below_3 +\| < 3 +\| not evaluated: no centroid_l2 events in the stream \| — +\| — +\|/);
+    assert.match(md, /\| sft_loss_above_0\.5_after_2000 \| > 0\.5 after step 2000 \| no +\|/);
+  });
   test("no empty cells; not-run values never print as 0; red lines flagged", () => {
     for (const n of [GOOD, sparse, {}]) {
       const md = renderComparisonMarkdown(model(n));
