@@ -213,18 +213,25 @@ export function ruleCoverage(events: Iterable<JobEvent>, rule: AbortRule): { rea
   let n = 0;
   let named = 0;
   let lastStep = Number.NEGATIVE_INFINITY;
+  let [first, last] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]; // steps of the events it looks at
   for (const e of events) {
     if (e.event !== "metric") continue;
     lastStep = Math.max(lastStep, e.step ?? Number.NEGATIVE_INFINITY);
     if (rule.metric !== "*" && e.name !== rule.metric) continue;
     named++;
-    if (rule.after_step === undefined || (e.step ?? Number.NEGATIVE_INFINITY) > rule.after_step) n++;
+    if (rule.after_step === undefined || (e.step ?? Number.NEGATIVE_INFINITY) > rule.after_step) {
+      n++;
+      if (e.step !== undefined) [first, last] = [Math.min(first, e.step), Math.max(last, e.step)];
+    }
+  }
+  const what = rule.metric === "*" ? "metric" : rule.metric;
+  if (n > 0 && rule.for_steps !== undefined && !(last - first >= rule.for_steps)) {
+    return { n_observed: n, why_not: `its ${what} events span ${Number.isFinite(last - first) ? last - first : 0} steps, fewer than the ${rule.for_steps} the condition must hold for` };
   }
   if (n > 0) return { n_observed: n, why_not: null };
-  const what = rule.metric === "*" ? "metric" : rule.metric;
   if (named === 0) return { n_observed: 0, why_not: `no ${what} events in the stream` };
-  const last = Number.isFinite(lastStep) ? `the stream ends at step ${lastStep}` : "the events carry no step";
-  return { n_observed: 0, why_not: `no ${what} events after step ${rule.after_step} (${last})` };
+  const end = Number.isFinite(lastStep) ? `the stream ends at step ${lastStep}` : "the events carry no step";
+  return { n_observed: 0, why_not: `no ${what} events after step ${rule.after_step} (${end})` };
 }
 
 export function replayAbortRules(events: Iterable<JobEvent>, rules: readonly AbortRule[]): AbortFiring[] {

@@ -22,6 +22,10 @@ test("rule coverage: a missing metric, a metric only before after_step, and an o
   assert.deepEqual(ruleCoverage([...stream, m("sft_loss", 2001, 0.3)], rule("sft_loss_above_0.5_after_2000")), { n_observed: 1, why_not: null });
   assert.deepEqual(ruleCoverage(stream, rule("non_finite_metric")), { n_observed: 16, why_not: null });
   assert.deepEqual(ruleCoverage([], rule("non_finite_metric")), { n_observed: 0, why_not: "no metric events in the stream" });
+  // a rule that must hold for 500 steps cannot fire on 15 steps of temperature, nor on 499
+  assert.deepEqual(ruleCoverage(stream, rule("temperature_at_bound_500_steps")), { n_observed: 4, why_not: "its temperature events span 15 steps, fewer than the 500 the condition must hold for" });
+  assert.equal(ruleCoverage([m("temperature", 1, 1), m("temperature", 500, 1)], rule("temperature_at_bound_500_steps")).why_not?.includes("499 steps"), true);
+  assert.deepEqual(ruleCoverage([m("temperature", 0, 1), m("temperature", 500, 1)], rule("temperature_at_bound_500_steps")), { n_observed: 2, why_not: null });
 });
 
 test("joint curves: λ·EBM is lambda_ebm × infonce_loss at each step; an absent curve says so; DEMO is marked", () => {
